@@ -11,9 +11,9 @@ static class CollectionMethods
     {
         Func<CallArguments, object?>? body = name switch
         {
-            "items" => a => dict.Select(kv => (object?)new object?[] { kv.Key, kv.Value }).ToList(),
-            "keys" => a => dict.Keys.Cast<object?>().ToList(),
-            "values" => a => dict.Values.ToList(),
+            "items" => a => new DictView("dict_items", dict.Select(kv => (object?)new object?[] { kv.Key, kv.Value })),
+            "keys" => a => new DictView("dict_keys", dict.Keys),
+            "values" => a => new DictView("dict_values", dict.Values),
             "get" => a =>
             {
                 var key = a.Check(name, "key", "default").Get(0, "key");

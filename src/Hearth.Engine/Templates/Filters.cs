@@ -24,7 +24,7 @@ static partial class Filters
             case "abs":
                 return value switch
                 {
-                    long l => Math.Abs(l),
+                    long l => (object)Math.Abs(l),
                     bool b => b ? 1L : 0L,
                     double d => Math.Abs(d),
                     Undefined u => throw u.Fail(),
@@ -217,7 +217,7 @@ static partial class Filters
         return method switch
         {
             // Python's round() rounds half to even; on ints with precision >= 0 it returns the int unchanged.
-            "common" when PyOps.IsInteger(value) && precision >= 0 => PyOps.ToLong(value),
+            "common" when PyOps.IsInteger(value) && precision >= 0 => (object)PyOps.ToLong(value),
             "common" => precision is >= 0 and <= 15 ? Math.Round(x, (int)precision, MidpointRounding.ToEven) : Math.Round(x * scale, MidpointRounding.ToEven) / scale,
             "ceil" => Math.Ceiling(x * scale) / scale,
             "floor" => Math.Floor(x * scale) / scale,

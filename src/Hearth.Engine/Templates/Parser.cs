@@ -8,6 +8,7 @@ sealed partial class Parser
     readonly List<Token> tokens;
     int index;
     int depth;
+    int loopDepth; // {% break %} and {% continue %} are only valid inside a for body (not inside a macro in it)
 
     Parser(List<Token> tokens) => this.tokens = tokens;
 
@@ -82,6 +83,7 @@ sealed partial class Parser
             "filter" => ParseFilterBlock(keyword.Line),
             "with" => ParseWith(keyword.Line),
             "generation" => ParseGeneration(keyword.Line),
+            "break" or "continue" when loopDepth == 0 => throw Error($"'{keyword.Text}' outside of a loop", keyword),
             "break" => EndOfStatement(new BreakNode(keyword.Line)),
             "continue" => EndOfStatement(new ContinueNode(keyword.Line)),
             "elif" or "else" or "endif" or "endfor" or "endset" or "endmacro" or "endcall" or "endfilter" or "endwith" or "endgeneration"
@@ -134,7 +136,9 @@ sealed partial class Parser
         bool recursive = false;
         if (Current.IsName("recursive")) { Next(); recursive = true; }
         Expect(TokenKind.BlockEnd);
+        loopDepth++;
         var body = ParseBody(["endfor", "else"]);
+        loopDepth--;
         List<Node>? elseBody = null;
         if (Next().Text == "else")
         {
@@ -169,7 +173,7 @@ sealed partial class Parser
         string name = ExpectKind(TokenKind.Name).Text;
         var parameters = ParseParameters();
         Expect(TokenKind.BlockEnd);
-        var body = ParseBody(["endmacro"]);
+        var body = ParseOutsideLoops(["endmacro"]);
         Next();
         SkipOptionalName(name);
         Expect(TokenKind.BlockEnd);
@@ -182,7 +186,7 @@ sealed partial class Parser
         var call = ParseExpression();
         if (call is not CallExpr callExpr) throw Error("Expected a call after 'call'");
         Expect(TokenKind.BlockEnd);
-        var body = ParseBody(["endcall"]);
+        var body = ParseOutsideLoops(["endcall"]);
         Next();
         Expect(TokenKind.BlockEnd);
         return new CallBlockNode(line, callExpr, parameters, body);
@@ -223,6 +227,15 @@ sealed partial class Parser
         Next();
         Expect(TokenKind.BlockEnd);
         return new WithNode(line, [], body);
+    }
+
+    List<Node> ParseOutsideLoops(string[] endKeywords)
+    {
+        int saved = loopDepth;
+        loopDepth = 0;
+        var body = ParseBody(endKeywords);
+        loopDepth = saved;
+        return body;
     }
 
     List<MacroParameter> ParseParameters()

@@ -31,6 +31,11 @@ static class PyFormat
             case double d: sb.Append(Float(d)); break;
             case string s: AppendStringRepr(sb, s); break;
             case Undefined: sb.Append(""); break;
+            case DictView view:
+                sb.Append(view.Kind).Append('(');
+                AppendRepr(sb, new List<object?>(view), depth + 1);
+                sb.Append(')');
+                break;
             case List<object?> list:
                 sb.Append('[');
                 for (int i = 0; i < list.Count; i++) { if (i > 0) sb.Append(", "); AppendRepr(sb, list[i], depth + 1); }

@@ -157,7 +157,7 @@ static class PyOps
         switch (op)
         {
             case "+":
-                if (IsNumber(a) && IsNumber(b)) return IsInteger(a) && IsInteger(b) ? CheckedAdd(ToLong(a), ToLong(b)) : ToDouble(a) + ToDouble(b);
+                if (IsNumber(a) && IsNumber(b)) return IsInteger(a) && IsInteger(b) ? (object)CheckedAdd(ToLong(a), ToLong(b)) : ToDouble(a) + ToDouble(b);
                 if (a is string sa && b is string sb) { CheckLength(sa.Length + (long)sb.Length); return sa + sb; }
                 if (a is List<object?> la && b is List<object?> lb) { CheckLength(la.Count + (long)lb.Count); return new List<object?>([.. la, .. lb]); }
                 if (a is object?[] ta && b is object?[] tb) return ta.Concat(tb).ToArray();
@@ -165,10 +165,10 @@ static class PyOps
                 if (a is List<object?>) throw new TemplateRenderException($"can only concatenate list (not \"{PyFormat.TypeName(b)}\") to list", "TypeError");
                 break;
             case "-":
-                if (IsNumber(a) && IsNumber(b)) return IsInteger(a) && IsInteger(b) ? CheckedSub(ToLong(a), ToLong(b)) : ToDouble(a) - ToDouble(b);
+                if (IsNumber(a) && IsNumber(b)) return IsInteger(a) && IsInteger(b) ? (object)CheckedSub(ToLong(a), ToLong(b)) : ToDouble(a) - ToDouble(b);
                 break;
             case "*":
-                if (IsNumber(a) && IsNumber(b)) return IsInteger(a) && IsInteger(b) ? CheckedMul(ToLong(a), ToLong(b)) : ToDouble(a) * ToDouble(b);
+                if (IsNumber(a) && IsNumber(b)) return IsInteger(a) && IsInteger(b) ? (object)CheckedMul(ToLong(a), ToLong(b)) : ToDouble(a) * ToDouble(b);
                 if (a is string s1 && IsInteger(b)) return Repeat(s1, ToLong(b));
                 if (IsInteger(a) && b is string s2) return Repeat(s2, ToLong(a));
                 if (a is List<object?> l1 && IsInteger(b)) return RepeatList(l1, ToLong(b));
@@ -214,7 +214,7 @@ static class PyOps
 
     public static object? Negate(object? value) => value switch
     {
-        long l => CheckedSub(0, l),
+        long l => (object)CheckedSub(0, l),
         bool b => b ? -1L : 0L,
         double d => -d,
         Undefined u => throw u.Fail(),

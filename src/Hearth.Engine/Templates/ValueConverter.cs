@@ -21,7 +21,7 @@ static class ValueConverter
             case string s: return s;
             case bool b: return b;
             case byte or sbyte or short or ushort or int or uint or long: return Convert.ToInt64(value);
-            case ulong u: return u <= long.MaxValue ? (long)u : (double)u;
+            case ulong u: return u <= long.MaxValue ? (object)(long)u : (double)u;
             case float f: return (double)f;
             case double d: return d;
             case decimal m: return m == decimal.Truncate(m) && Math.Abs(m) < long.MaxValue ? (object)(long)m : (double)m;
@@ -90,5 +90,5 @@ static class ValueConverter
 
     /// <summary>JSON numbers become int when written without a fraction or exponent (as Python's json module does).</summary>
     static object Number(string raw) =>
-        raw.IndexOfAny(['.', 'e', 'E']) < 0 && long.TryParse(raw, out long l) ? l : double.Parse(raw, System.Globalization.CultureInfo.InvariantCulture);
+        raw.IndexOfAny(['.', 'e', 'E']) < 0 && long.TryParse(raw, out long l) ? (object)l : double.Parse(raw, System.Globalization.CultureInfo.InvariantCulture);
 }

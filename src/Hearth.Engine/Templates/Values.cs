@@ -25,6 +25,12 @@ sealed class PyKeyComparer : IEqualityComparer<object>
     };
 }
 
+/// <summary>What dict.items(), .keys() and .values() return: a list that prints as Python's dict_items([...]).</summary>
+sealed class DictView(string kind, IEnumerable<object?> items) : List<object?>(items)
+{
+    public string Kind { get; } = kind;
+}
+
 /// <summary>jinja2's default Undefined: prints as "", is falsy, iterates as empty, and fails on any other use.</summary>
 sealed class Undefined
 {
