@@ -119,7 +119,7 @@ static partial class Filters
         var indentArg = a.Get(0, "indent");
         string? indent = indentArg switch
         {
-            null => null,
+            null or Undefined => null,
             string s => s,
             _ when PyOps.IsInteger(indentArg) => new string(' ', (int)Math.Clamp(PyOps.ToLong(indentArg), 0, 1000)),
             _ => throw new TemplateRenderException("indent must be an int or a string", "TypeError"),

@@ -12,8 +12,13 @@ static class Tests
         "none", "number", "odd", "sameas", "sequence", "string", "test", "true", "undefined", "upper",
     ];
 
+    static readonly HashSet<string> TakesArgument =
+        ["divisibleby", "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt", "greaterthan", ">", "ge", ">=", "in", "sameas"];
+
     public static bool Apply(string name, object? value, CallArguments a)
     {
+        if (!TakesArgument.Contains(name) && (a.Positional.Count > 0 || a.Named.Count > 0))
+            throw new TemplateRenderException($"test_{name}() takes 1 positional argument but {1 + a.Positional.Count + a.Named.Count} were given", "TypeError");
         object? Arg() => a.Positional.Count > 0 ? a.Positional[0]
             : a.Named.Count > 0 ? a.Named[0].Value
             : throw new TemplateRenderException($"test '{name}' needs an argument", "TypeError");
