@@ -152,6 +152,7 @@ sealed partial class Interpreter
         return callee switch
         {
             Callable function => function.Invoke(this, args, line),
+            LoopContext { Recurse: { } recurse } => recurse(args),
             Undefined u => throw u.Fail(),
             _ => throw new TemplateRenderException($"'{PyFormat.TypeName(callee)}' object is not callable", "TypeError", line),
         };

@@ -38,7 +38,7 @@ static class Tests
             // Like Python: anything with __iter__ (Undefined included) is iterable; len() + [] makes a sequence.
             case "iterable": return PyOps.IsIterable(value);
             case "sequence": return value is string or List<object?> or object?[] or PyDict or Undefined;
-            case "callable": return value is Callable or LoopContext;
+            case "callable": return value is Callable or LoopContext or Undefined; // Python: all three define __call__
             case "escaped": return false;
             case "lower": return value is string lower && lower == lower.ToLowerInvariant();
             case "upper": return value is string upper && upper == upper.ToUpperInvariant();

@@ -10,7 +10,7 @@ namespace Hearth.Engine.Tests.Templates;
 public class JinjaBehaviourTests
 {
     const string Variables = """
-        {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "  Hi ünï 🙂  \n"}, {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": {"a": 1, "b": "ü"}}}]}, {"role": "tool", "content": "{\"t\": 18}"}], "n": 3, "f": 2.5, "s": "Hello World", "d": {"b": 2, "a": 1}, "l": [3, 1, 2], "e": [], "nothing": null}
+        {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "  Hi ünï 🙂  \n"}, {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": {"a": 1, "b": "ü"}}}]}, {"role": "tool", "content": "{\"t\": 18}"}], "n": 3, "f": 2.5, "s": "Hello World", "d": {"b": 2, "a": 1}, "l": [3, 1, 2], "e": [], "nothing": null, "tree": [{"name": "a", "children": [{"name": "b", "children": []}, {"name": "c", "children": [{"name": "d"}]}]}, {"name": "e"}]}
         """;
 
     static string Render(string template)
@@ -35,6 +35,8 @@ public class JinjaBehaviourTests
     [InlineData("{% set ns = namespace(total=0, seen=false) %}{% for i in range(4) %}{% set ns.total = ns.total + i %}{% set ns.seen = true %}{% endfor %}{{ ns.total }} {{ ns.seen }}", "6 True")]
     [InlineData("{{ range(3)|list }} {{ range(1, 7, 2)|list }} {{ range(5, 0, -2)|list }}", "[0, 1, 2] [1, 3, 5] [5, 3, 1]")]
     [InlineData("{% for m in messages[::-1] %}{{ m.role[0] }}{% endfor %}", "taus")]
+    [InlineData("{% for item in tree recursive %}{{ loop.depth }}{{ item.name }}{% if item.children %}[{{ loop(item.children) }}]{% endif %}{% endfor %}", "1a[2b2c[3d]]1e")]
+    [InlineData("{% for x in l %}{% if loop.changed(x > 1) %}|{% endif %}{{ x }}{% endfor %}", "|3|1|2")]
     public void Loops(string template, string expected) => Assert.Equal(expected, Render(template));
 
     /// <summary>trim_blocks, lstrip_blocks, '-' and '+' whitespace control, comments, raw, trailing newline.</summary>
