@@ -6,7 +6,7 @@ import type { ConversationRecord, MessageRecord } from './db';
 import { ApiError, conversationNotFound, modelNotFound, toApiError } from './errors';
 import { Generation } from './generation';
 import { json, randomId, unixSeconds } from './http';
-import { sseData, SSE_DONE, SSE_HEADERS } from './sse';
+import { sseData, sseDone, SSE_HEADERS } from './sse';
 import { parseChatRequest, parseJsonBody, usage, type ChatMessage, type ChatRequest } from './wire';
 import { titleFrom } from './conversations';
 import { forwardToServer } from './upstream';
@@ -93,7 +93,7 @@ export async function chatCompletions(ctx: RuntimeContext, req: Request): Promis
           if (abort.signal.aborted) return;
           controller.enqueue(sseData(toApiError(err).toJSON()));
         }
-        controller.enqueue(SSE_DONE);
+        controller.enqueue(sseDone());
         controller.close();
       })().catch(() => {});
     },

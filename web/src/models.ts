@@ -2,7 +2,7 @@
 import type { RuntimeContext } from './handler';
 import { badRequest, modelNotFound, toApiError } from './errors';
 import { json } from './http';
-import { sseData, SSE_DONE, SSE_HEADERS } from './sse';
+import { sseData, sseDone, SSE_HEADERS } from './sse';
 import { parseJsonBody } from './wire';
 
 export async function listModels(ctx: RuntimeContext): Promise<Response> {
@@ -44,7 +44,7 @@ export async function loadModel(ctx: RuntimeContext, req: Request): Promise<Resp
         } catch (err) {
           controller.enqueue(sseData(toApiError(err).toJSON()));
         }
-        controller.enqueue(SSE_DONE);
+        controller.enqueue(sseDone());
         controller.close();
       })();
     },

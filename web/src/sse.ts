@@ -5,7 +5,8 @@ const encoder = new TextEncoder();
 export const sseData = (payload: unknown): Uint8Array =>
   encoder.encode(`data: ${JSON.stringify(payload)}\n\n`);
 
-export const SSE_DONE: Uint8Array = encoder.encode('data: [DONE]\n\n');
+/** A fresh array each time: a worker transfers (detaches) the chunks it sends. */
+export const sseDone = (): Uint8Array => encoder.encode('data: [DONE]\n\n');
 
 export const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 

@@ -51,7 +51,9 @@ async function serve(msg: WorkerFetch, port: MessagePort) {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        post({ type: 'chunk', bytes: value }, [value.buffer]);
+        // Transfer the bytes (no copy) when the chunk owns its whole buffer; copy a view into a shared one.
+        const own = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength ? value : value.slice();
+        post({ type: 'chunk', bytes: own }, [own.buffer as ArrayBuffer]);
       }
     }
     post({ type: 'end' });
