@@ -14,6 +14,8 @@ export interface RuntimeContext {
   db: HearthDb;
   host: EngineHost;
   runtime: RuntimeName;
+  /** When this runtime instance started (a restarted service worker gets a new one). */
+  startedAt: number;
 }
 
 type Route = [method: string, pattern: RegExp, run: (ctx: RuntimeContext, req: Request, params: string[]) => Promise<Response>];
@@ -53,7 +55,7 @@ export async function handle(ctx: RuntimeContext, req: Request, apiPath: string)
 async function runtimeInfo(ctx: RuntimeContext): Promise<Response> {
   const engine = ctx.host.loaded;
   return json({
-    object: 'hearth.runtime', runtime: ctx.runtime,
+    object: 'hearth.runtime', runtime: ctx.runtime, started_at: ctx.startedAt,
     loaded_model: engine ? { id: engine.modelId, engine: engine.kind, context_window: engine.contextWindow } : null,
     device: await ctx.host.caps(),
   });

@@ -17,7 +17,7 @@ export class Runtime {
       const db = await HearthDb.open();
       const config = withDefaults(await db.getSetting<Partial<HearthConfig>>(CONFIG_KEY));
       const host = new EngineHost(db, config, name === 'service-worker');
-      return { db, host, runtime: name };
+      return { db, host, runtime: name, startedAt: Date.now() };
     })();
   }
 

@@ -49,18 +49,25 @@ self.addEventListener('fetch', (event) => {
   if (event.request.method === 'GET' && url.origin === self.location.origin) event.respondWith(fromShell(event.request));
 });
 
-/** App shell: pages network-first (fresh when online), assets cache-first; both fall back to the other. */
+/**
+ * App shell. Pages and config.json are network-first (fresh when online) and remembered for offline use;
+ * the hashed assets are cache-first. Either way the other source is the fallback.
+ */
 async function fromShell(request: Request): Promise<Response> {
   const cache = await caches.open(SHELL_CACHE);
-  const key = request.mode === 'navigate' ? new URL('./', self.registration.scope).href : request;
-  if (request.mode !== 'navigate') {
-    const hit = await cache.match(key, { ignoreSearch: true });
+  const url = new URL(request.url);
+  const fresh = request.mode === 'navigate' || url.pathname.endsWith('/config.json');
+  const key = request.mode === 'navigate' ? new URL('./', self.registration.scope).href : url.origin + url.pathname;
+  if (!fresh) {
+    const hit = await cache.match(key);
     if (hit) return hit;
   }
   try {
-    return await fetch(request);
+    const response = await fetch(request);
+    if (fresh && response.ok) await cache.put(key, response.clone());
+    return response;
   } catch (err) {
-    const hit = await cache.match(key, { ignoreSearch: true });
+    const hit = await cache.match(key);
     if (hit) return hit;
     throw err;
   }
