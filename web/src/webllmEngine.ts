@@ -26,11 +26,21 @@ export function webllmCatalog(ids: string[]): CatalogEntry[] {
       contextWindow: r.overrides?.context_window_size ?? 4096,
       vramRequiredMB: r.vram_required_MB,
       lowResourceRequired: r.low_resource_required ?? false,
-      requiredFeatures: r.required_features ?? [],
+      requiredFeatures: requiredFeatures(r),
       chatTemplate: true,
       ownedBy: 'mlc-ai',
     }];
   });
+}
+
+/**
+ * q4f16 models compute in f16 and need WebGPU's shader-f16, but not every prebuilt record says so
+ * (WebLLM then fails only when it compiles the shaders); the quantization name in the id does.
+ */
+function requiredFeatures(r: ModelRecord): string[] {
+  const features = new Set(r.required_features ?? []);
+  if (/q\df16/.test(r.model_id)) features.add('shader-f16');
+  return [...features];
 }
 
 /** The AppConfig WebLLM needs for our entries: IndexedDB cache, files from the configured base URLs. */
