@@ -8,7 +8,7 @@ import type { CatalogEntry } from './catalog';
 import type { ChatEngine, GenerateOptions, GenerateResult } from './engine';
 import type { ChatMessage } from './wire';
 import { resolveUnder } from './config';
-import { ApiError, contextLengthExceeded } from './errors';
+import { ApiError, contextLengthExceeded, isQuotaError, storageQuotaExceeded } from './errors';
 
 const HF = 'https://huggingface.co/';
 const LIB_PREFIX = 'https://raw.githubusercontent.com/mlc-ai/binary-mlc-llm-libs/main/web-llm-models/';
@@ -67,11 +67,18 @@ export class WebLlmEngine implements ChatEngine {
   private constructor(private readonly engine: MLCEngine, readonly modelId: string, readonly contextWindow: number) {}
 
   static async load(entry: CatalogEntry, appConfig: AppConfig, onProgress: (fraction: number, text: string) => void): Promise<WebLlmEngine> {
-    const engine = await CreateMLCEngine(entry.id, {
-      appConfig,
-      initProgressCallback: (r) => onProgress(r.progress, r.text),
-    });
-    return new WebLlmEngine(engine, entry.id, entry.contextWindow);
+    try {
+      const engine = await CreateMLCEngine(entry.id, {
+        appConfig,
+        initProgressCallback: (r) => onProgress(r.progress, r.text),
+      });
+      return new WebLlmEngine(engine, entry.id, entry.contextWindow);
+    } catch (err) {
+      if (isQuotaError(err) || /quota/i.test(String(err))) throw storageQuotaExceeded(entry.vramRequiredMB ? entry.vramRequiredMB * 1e6 : null, null);
+      const where = appConfig.model_list.find((m) => m.model_id === entry.id)?.model;
+      throw new ApiError(502, `Could not load the WebLLM model '${entry.id}' from ${where}: ${(err as Error)?.message ?? err}. ` +
+        'Check that the model base URL hosts its MLC files and that the network is up.', 'server_error', 'model', 'model_download_failed');
+    }
   }
 
   generate(messages: ChatMessage[], options: GenerateOptions, onText: (t: string) => void): Promise<GenerateResult> {

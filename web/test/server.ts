@@ -24,8 +24,8 @@ export interface ServeOptions {
   port?: number;
   /** Send COOP/COEP so the page is cross-origin isolated (multi-threaded wllama). */
   isolated?: boolean;
-  /** Extra /config.json fields. */
-  config?: Record<string, unknown>;
+  /** Extra /config.json fields (given the server's base URL). */
+  config?: (base: string) => Record<string, unknown>;
 }
 
 export const TEST_MODEL = 'stories260K';
@@ -57,7 +57,7 @@ export function serve(options: ServeOptions = {}): Promise<TestServer> {
     }
     if (path === '/config.json') {
       res.writeHead(200, { ...headers, 'content-type': 'application/json' });
-      return res.end(JSON.stringify(testConfig(base, options.config)));
+      return res.end(JSON.stringify(testConfig(base, options.config?.(base))));
     }
     for (const [prefix, dir] of roots) {
       if (!path.startsWith(prefix)) continue;

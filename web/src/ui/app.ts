@@ -1,7 +1,7 @@
 // The chat UI: conversations, streaming messages, a model picker with download progress, storage, runtime badge.
 // It talks only to /v1 with fetch, so it works the same over the service worker, the web worker or a server.
 import './style.css';
-import { startHearth, type Hearth } from '../main';
+import { startHearth, getEngine, type Hearth } from '../main';
 import type { HearthConfig, RuntimeChoice } from '../config';
 import { readSse } from '../sse';
 import { requestPersistence } from '../modelStore';
@@ -189,6 +189,7 @@ async function boot() {
   watchOnline();
   const hearth = await startHearth(await readConfig());
   (globalThis as unknown as { hearth: Hearth }).hearth = hearth;
+  (globalThis as unknown as { hearthApi: unknown }).hearthApi = { getEngine };
   showRuntime(hearth);
   void requestPersistence().then(refreshStorage);
   $('new-chat').onclick = () => openConversation(null);

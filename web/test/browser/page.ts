@@ -4,7 +4,7 @@ import { TEST_MODEL } from '../server';
 
 export async function openApp(context: BrowserContext, base: string, runtime: string): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${base}/?runtime=${runtime}`);
+  await page.goto(runtime === 'auto' ? `${base}/` : `${base}/?runtime=${runtime}`);
   await page.waitForFunction(() => document.body.dataset.ready !== undefined, null, { timeout: 30_000 });
   const state = await page.evaluate(() => document.body.dataset.ready);
   if (state !== 'true') throw new Error(`app failed to start: ${await page.textContent('#error')}`);
