@@ -104,7 +104,7 @@ public sealed unsafe class InferenceState : IDisposable
     /// (<see cref="ModelConfig.VocabSize"/> floats, valid until the next call).
     /// </summary>
     /// <exception cref="ContextOverflowException">The cache cannot hold the tokens.</exception>
-    public ReadOnlySpan<float> Evaluate(ReadOnlySpan<int> tokens)
+    public ReadOnlySpan<float> Evaluate(scoped ReadOnlySpan<int> tokens)
     {
         fixed (float* logits = _logits) Run(tokens, logits, allLogits: false);
         return _logits;
