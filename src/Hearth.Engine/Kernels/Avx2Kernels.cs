@@ -55,7 +55,7 @@ internal static unsafe class Avx2Kernels
         var qw = Avx.LoadVector256((sbyte*)(w + 2));
         var qa = Avx.LoadVector256((sbyte*)(a + 2));
         var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(qa, qw));
-        float scale = Fp16.ToFloatFast(*(ushort*)w) * Fp16.ToFloatFast(*(ushort*)a);
+        float scale = Fp16.Lookup(*(ushort*)w) * Fp16.Lookup(*(ushort*)a);
         return Fma256(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc);
     }
 
@@ -70,15 +70,15 @@ internal static unsafe class Avx2Kernels
         {
             var qw = Avx.LoadVector256((sbyte*)(w + 2));
             var ax = Avx2.Abs(qw);
-            float dw = Fp16.ToFloatFast(*(ushort*)w);
+            float dw = Fp16.Lookup(*(ushort*)w);
             acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a0)), acc0);
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a0)), acc0);
             acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a1)), acc1);
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a1)), acc1);
             acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a2)), acc2);
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a2)), acc2);
             acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a3)), acc3);
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a3)), acc3);
         }
         y[0] = Vector256.Sum(acc0);
         y[yStride] = Vector256.Sum(acc1);
@@ -109,7 +109,7 @@ internal static unsafe class Avx2Kernels
                 var qw = Q4_0Unpack(wb + 2);
                 var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 2)), qw));
                 acc = Fma256(Avx.ConvertToVector256Single(dot),
-                    Vector256.Create(Fp16.ToFloatFast(*(ushort*)wb) * Fp16.ToFloatFast(*(ushort*)ab)), acc);
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * Fp16.Lookup(*(ushort*)ab)), acc);
             }
             y[k * yStride] = Vector256.Sum(acc);
         }
@@ -126,15 +126,15 @@ internal static unsafe class Avx2Kernels
         {
             var qw = Q4_0Unpack(w + 2);
             var ax = Avx2.Abs(qw);
-            float dw = Fp16.ToFloatFast(*(ushort*)w);
+            float dw = Fp16.Lookup(*(ushort*)w);
             acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a0)), acc0);
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a0)), acc0);
             acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a1)), acc1);
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a1)), acc1);
             acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a2)), acc2);
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a2)), acc2);
             acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a3)), acc3);
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a3)), acc3);
         }
         y[0] = Vector256.Sum(acc0);
         y[yStride] = Vector256.Sum(acc1);
@@ -179,7 +179,7 @@ internal static unsafe class Avx2Kernels
             {
                 float da = *(float*)ab;
                 UnpackScalesMins(wb + Kernels.Q4K.ScalesOffset, out ulong scales, out ulong mins);
-                accMin = Fma256(Vector256.Create(-da * Fp16.ToFloatFast(*(ushort*)(wb + 2))),
+                accMin = Fma256(Vector256.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
                     Avx.ConvertToVector256Single(MinsTimesBsums(mins, ab)), accMin);
 
                 byte* q = wb + Kernels.Q4K.QsOffset;
@@ -195,7 +195,7 @@ internal static unsafe class Avx2Kernels
                     sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)scales)));
                     sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> 8))));
                 }
-                acc = Fma256(Vector256.Create(da * Fp16.ToFloatFast(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
+                acc = Fma256(Vector256.Create(da * Fp16.Lookup(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
             }
             y[k * yStride] = Vector256.Sum(acc + accMin);
         }
@@ -214,7 +214,7 @@ internal static unsafe class Avx2Kernels
             {
                 float da = *(float*)ab;
                 UnpackScalesMins(wb + Kernels.Q5K.ScalesOffset, out ulong scales, out ulong mins);
-                accMin = Fma256(Vector256.Create(-da * Fp16.ToFloatFast(*(ushort*)(wb + 2))),
+                accMin = Fma256(Vector256.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
                     Avx.ConvertToVector256Single(MinsTimesBsums(mins, ab)), accMin);
 
                 byte* q = wb + Kernels.Q5K.QsOffset;
@@ -234,7 +234,7 @@ internal static unsafe class Avx2Kernels
                     sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)scales)));
                     sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> 8))));
                 }
-                acc = Fma256(Vector256.Create(da * Fp16.ToFloatFast(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
+                acc = Fma256(Vector256.Create(da * Fp16.Lookup(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
             }
             y[k * yStride] = Vector256.Sum(acc + accMin);
         }
@@ -297,7 +297,7 @@ internal static unsafe class Avx2Kernels
                         sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[s + 2]))));
                         sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p3, Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[s + 3]))));
                     }
-                    float d = *(float*)ab * Fp16.ToFloatFast(*(ushort*)(wb + Kernels.Q6K.DOffset));
+                    float d = *(float*)ab * Fp16.Lookup(*(ushort*)(wb + Kernels.Q6K.DOffset));
                     acc = Fma256(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
                 }
                 y[k * yStride] = Vector256.Sum(acc);
