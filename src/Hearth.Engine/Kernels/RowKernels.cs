@@ -5,7 +5,7 @@ namespace Hearth.Engine.Kernels;
 /// <summary>Picks the row kernel for a weight type: the fastest this CPU supports, or the scalar reference.</summary>
 internal static unsafe class RowKernels
 {
-    static readonly RowKernel?[] Best = Build(t => Avx2(t) ?? Scalar(t));
+    static readonly RowKernel?[] Best = Build(t => Avx512(t) ?? Avx2(t) ?? Scalar(t));
 
     public static RowKernel For(GgmlType weights) =>
         (int)weights < Best.Length && Best[(int)weights] is { } k ? k
@@ -30,7 +30,17 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>The 512-bit x86 kernel for this type, or null where there is none.</summary>
-    public static RowKernel? Avx512(GgmlType weights) => null;
+    public static RowKernel? Avx512(GgmlType weights)
+    {
+        if (!Avx512Kernels.IsSupported) return null;
+        return weights switch
+        {
+            GgmlType.Q4_K => Avx512Kernels.Q4K,
+            GgmlType.Q5_K => Avx512Kernels.Q5K,
+            GgmlType.Q6_K => Avx512Kernels.Q6K,
+            _ => null,
+        };
+    }
 
     /// <summary>The portable 128-bit kernel (AdvSimd on Arm, SSE on x86), or null where there is none.</summary>
     public static RowKernel? Portable128(GgmlType weights) => null;
