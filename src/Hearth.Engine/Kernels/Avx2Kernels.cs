@@ -142,6 +142,85 @@ internal static unsafe class Avx2Kernels
         y[3 * yStride] = Vector256.Sum(acc3);
     }
 
+    static readonly Vector256<byte> BitSpread = Vector256.Create(
+        0x0000000000000000UL, 0x0101010101010101UL, 0x0202020202020202UL, 0x0303030303030303UL).AsByte();
+    static readonly Vector256<byte> BitSelect = Vector256.Create(0x7fbfdfeff7fbfdfeUL).AsByte();
+
+    /// <summary>32 bits to 32 bytes, 0xFF where the bit is set (ggml's bytes_from_bits_32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> BytesFromBits(uint bits)
+    {
+        var spread = Avx2.Shuffle(Vector256.Create(bits).AsByte(), BitSpread);
+        return Avx2.CompareEqual(Avx2.Or(spread, BitSelect), Vector256<byte>.AllBitsSet);
+    }
+
+    /// <summary>A Q5_0 block as signed bytes q - 16: the nibble, minus 16 where the fifth bit is clear.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Q5_0Unpack(byte* block)
+    {
+        var packed = Sse2.LoadVector128(block + 6);
+        var nibbles = Avx2.And(Vector256.Create(packed, Sse2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()), Low4);
+        var high = Avx2.AndNot(BytesFromBits(*(uint*)(block + 2)), Vector256.Create((byte)0xF0));
+        return Avx2.Or(nibbles, high).AsSByte();
+    }
+
+    public static void Q5_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 32;
+        int k = 0;
+        for (; k + 4 <= count; k += 4, a += 4 * aStride) Q5_0x4(w, a, aStride, nb, y + k * yStride, yStride);
+        for (; k < count; k++, a += aStride)
+        {
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            byte* wb = w, ab = a;
+            int b = 0;
+            for (; b + 2 <= nb; b += 2, wb += 44, ab += 68)
+            {
+                var q0 = Q5_0Unpack(wb);
+                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 2)), q0))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * Fp16.Lookup(*(ushort*)ab)), acc0);
+                var q1 = Q5_0Unpack(wb + 22);
+                acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q1), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 36)), q1))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)(wb + 22)) * Fp16.Lookup(*(ushort*)(ab + 34))), acc1);
+            }
+            if (b < nb)
+            {
+                var q0 = Q5_0Unpack(wb);
+                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 2)), q0))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * Fp16.Lookup(*(ushort*)ab)), acc0);
+            }
+            y[k * yStride] = Vector256.Sum(acc0 + acc1);
+        }
+    }
+
+    static void Q5_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
+    {
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+        for (int b = 0; b < nb; b++, w += 22, a0 += 34, a1 += 34, a2 += 34, a3 += 34)
+        {
+            var qw = Q5_0Unpack(w);
+            var ax = Avx2.Abs(qw);
+            float dw = Fp16.Lookup(*(ushort*)w);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 2)), qw))),
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a0)), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 2)), qw))),
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a1)), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 2)), qw))),
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a2)), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 2)), qw))),
+                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a3)), acc3);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[yStride] = Vector256.Sum(acc1);
+        y[2 * yStride] = Vector256.Sum(acc2);
+        y[3 * yStride] = Vector256.Sum(acc3);
+    }
+
     // ---------------------------------------------------------------- K-quants, Q8_K activations
 
     /// <summary>Unpacks Q4_K/Q5_K's 12 scale bytes into 8 scales and 8 mins (one byte each), as ggml's utmp trick.</summary>

@@ -22,6 +22,7 @@ internal static unsafe class RowKernels
             GgmlType.BF16 => Avx2Kernels.BF16,
             GgmlType.Q8_0 => Avx2Kernels.Q8_0,
             GgmlType.Q4_0 => Avx2Kernels.Q4_0,
+            GgmlType.Q5_0 => Avx2Kernels.Q5_0,
             GgmlType.Q4_K => Avx2Kernels.Q4K,
             GgmlType.Q5_K => Avx2Kernels.Q5K,
             GgmlType.Q6_K => Avx2Kernels.Q6K,
