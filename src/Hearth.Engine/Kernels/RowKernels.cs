@@ -5,7 +5,7 @@ namespace Hearth.Engine.Kernels;
 /// <summary>Picks the row kernel for a weight type: the fastest this CPU supports, or the scalar reference.</summary>
 internal static unsafe class RowKernels
 {
-    static readonly RowKernel?[] Best = Build(t => Avx512(t) ?? Avx2(t) ?? Scalar(t));
+    static readonly RowKernel?[] Best = Build(t => Avx512(t) ?? Avx2(t) ?? Portable128(t) ?? Scalar(t));
 
     public static RowKernel For(GgmlType weights) =>
         (int)weights < Best.Length && Best[(int)weights] is { } k ? k
@@ -44,7 +44,23 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>The portable 128-bit kernel (AdvSimd on Arm, SSE on x86), or null where there is none.</summary>
-    public static RowKernel? Portable128(GgmlType weights) => null;
+    public static RowKernel? Portable128(GgmlType weights)
+    {
+        if (!Vector128Kernels.IsSupported) return null;
+        return weights switch
+        {
+            GgmlType.F32 => Vector128Kernels.F32,
+            GgmlType.F16 => Vector128Kernels.F16,
+            GgmlType.BF16 => Vector128Kernels.BF16,
+            GgmlType.Q8_0 => Vector128Kernels.Q8_0,
+            GgmlType.Q4_0 => Vector128Kernels.Q4_0,
+            GgmlType.Q5_0 => Vector128Kernels.Q5_0,
+            GgmlType.Q4_K => Vector128Kernels.Q4K,
+            GgmlType.Q5_K => Vector128Kernels.Q5K,
+            GgmlType.Q6_K => Vector128Kernels.Q6K,
+            _ => null,
+        };
+    }
 
     /// <summary>The scalar reference: one plain dot product per activation row.</summary>
     public static RowKernel? Scalar(GgmlType weights)
