@@ -27,6 +27,7 @@ internal static unsafe class Avx2Kernels
 
     // ---------------------------------------------------------------- Q8_0 and Q4_0 weights, Q8_0 activations
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 32;
@@ -35,6 +36,7 @@ internal static unsafe class Avx2Kernels
         for (; k < count; k++, a += aStride) y[k * yStride] = Q8_0x1(w, a, nb);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Q8_0x1(byte* w, byte* a, int nb)
     {
         var acc0 = Vector256<float>.Zero;
@@ -59,6 +61,7 @@ internal static unsafe class Avx2Kernels
         return Fma256(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q8_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
     {
         var acc0 = Vector256<float>.Zero;
@@ -95,6 +98,7 @@ internal static unsafe class Avx2Kernels
         return Avx2.Subtract(Avx2.And(both, Low4).AsSByte(), Vector256.Create((sbyte)8));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 32;
@@ -115,6 +119,7 @@ internal static unsafe class Avx2Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q4_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
     {
         var acc0 = Vector256<float>.Zero;
@@ -164,6 +169,7 @@ internal static unsafe class Avx2Kernels
         return Avx2.Or(nibbles, high).AsSByte();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q5_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 32;
@@ -194,6 +200,7 @@ internal static unsafe class Avx2Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q5_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
     {
         var acc0 = Vector256<float>.Zero;
@@ -246,6 +253,7 @@ internal static unsafe class Avx2Kernels
         return Avx2.MultiplyLow(bsumPairs, m);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
@@ -280,6 +288,7 @@ internal static unsafe class Avx2Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q5K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
@@ -335,6 +344,7 @@ internal static unsafe class Avx2Kernels
         return masks;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q6K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
@@ -386,6 +396,7 @@ internal static unsafe class Avx2Kernels
 
     // ---------------------------------------------------------------- float weights
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F32(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         for (int k = 0; k < count; k++, a += aStride)
@@ -422,6 +433,7 @@ internal static unsafe class Avx2Kernels
         return Avx2.Or(r, sign).AsSingle();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F16(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         for (int k = 0; k < count; k++, a += aStride)
@@ -442,6 +454,7 @@ internal static unsafe class Avx2Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BF16(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         for (int k = 0; k < count; k++, a += aStride)

@@ -70,9 +70,11 @@ internal static unsafe class Avx512Kernels
 
     // ---------------------------------------------------------------- Q4_K and Q5_K
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count) =>
         ScaleMinK(w, a, aStride, cols, y, yStride, count, fiveBit: false);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q5K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count) =>
         ScaleMinK(w, a, aStride, cols, y, yStride, count, fiveBit: true);
 
@@ -97,6 +99,7 @@ internal static unsafe class Avx512Kernels
         return Avx512BW.ShiftLeftLogical(Vector512.Create(lo, hi).AsUInt16(), 4).AsByte();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float ScaleMinKx1(byte* w, byte* a, int nb, Vector512<short>* index, bool fiveBit)
     {
         int blockBytes = fiveBit ? Kernels.Q5K.BlockBytes : Kernels.Q4K.BlockBytes;
@@ -126,6 +129,7 @@ internal static unsafe class Avx512Kernels
         return Sum(acc) + Vector256.Sum(accMin);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void ScaleMinKx4(byte* w, byte* a, long aStride, int nb, float* y, long yStride, Vector512<short>* index, bool fiveBit)
     {
         int blockBytes = fiveBit ? Kernels.Q5K.BlockBytes : Kernels.Q4K.BlockBytes;
@@ -193,6 +197,7 @@ internal static unsafe class Avx512Kernels
 
     // ---------------------------------------------------------------- Q6_K
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q6K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
@@ -220,6 +225,7 @@ internal static unsafe class Avx512Kernels
     static Vector256<int> Q6Offset(Vector256<short> sc16, byte* a) =>
         Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a + Q8K.BsumsOffset)), sc16), 5);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Q6Kx1(byte* w, byte* a, int nb, Vector512<short>* index)
     {
         var acc = Vector512<float>.Zero;
@@ -244,6 +250,7 @@ internal static unsafe class Avx512Kernels
         return Sum(acc) + Vector256.Sum(accOff);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q6Kx4(byte* w, byte* a, long aStride, int nb, float* y, long yStride, Vector512<short>* index)
     {
         var acc0 = Vector512<float>.Zero;

@@ -27,6 +27,7 @@ public static unsafe class MatMul
             throw new ArgumentException($"y holds {y.Length} floats but {n} rows of {w.Rows} are needed.", nameof(y));
 
         GgmlType vecType = DotKernels.VecDotType(w.Type);
+        RowKernel kernel = RowKernels.For(w.Type); // first: its class setup must precede the first kernel compile
         fixed (float* px = x)
         fixed (float* py = y)
         {
@@ -46,7 +47,7 @@ public static unsafe class MatMul
                 else pool.Run(ref quantize);
             }
 
-            var job = new MultiplyJob(w, act, actStride, py, n, pool.Counters);
+            var job = new MultiplyJob(w, kernel, act, actStride, py, n, pool.Counters);
             pool.Counters[0] = 0;
             pool.Run(ref job);
         }
@@ -67,7 +68,7 @@ public static unsafe class MatMul
     /// With several activation rows, each chunk is swept once per group of 4 activation rows: the group stays in L1
     /// while the chunk's weight rows stream past it, and each weight block is decoded once per 4 rows.
     /// </summary>
-    readonly struct MultiplyJob(WeightMatrix w, byte* act, long actStride, float* y, int n, int* counter) : IComputeJob
+    readonly struct MultiplyJob(WeightMatrix w, RowKernel kernel, byte* act, long actStride, float* y, int n, int* counter) : IComputeJob
     {
         const int GroupRows = 4;
 
@@ -75,7 +76,6 @@ public static unsafe class MatMul
         {
             int rows = w.Rows;
             int chunk = ChunkRows(rows, threadCount, n);
-            var kernel = RowKernels.For(w.Type);
             while (true)
             {
                 int start = (Interlocked.Increment(ref *counter) - 1) * chunk;

@@ -7,6 +7,17 @@ internal static unsafe class RowKernels
 {
     static readonly RowKernel?[] Best = Build(t => Avx512(t) ?? Avx2(t) ?? Portable128(t) ?? Scalar(t));
 
+    /// <summary>
+    /// The kernels are compiled fully optimized on first call (AggressiveOptimization). The JIT only turns static
+    /// readonly fields (the fp16 table, constant vectors) into constants, without class-initialization checks in
+    /// the loops, when their classes are initialized by then, so initialize them before any kernel runs.
+    /// </summary>
+    static RowKernels()
+    {
+        foreach (var type in new[] { typeof(Fp16), typeof(Avx2Kernels), typeof(Avx512Kernels), typeof(Vector128Kernels), typeof(Activations) })
+            System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(type.TypeHandle);
+    }
+
     public static RowKernel For(GgmlType weights) =>
         (int)weights < Best.Length && Best[(int)weights] is { } k ? k
             : throw new NotSupportedException($"Matrix multiplication with {weights} weights is not supported.");

@@ -27,6 +27,7 @@ internal static unsafe class Vector128Kernels
 
     // ---------------------------------------------------------------- 32-element blocks, Q8_0 activations
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 32;
@@ -44,6 +45,7 @@ internal static unsafe class Vector128Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 32;
@@ -77,6 +79,7 @@ internal static unsafe class Vector128Kernels
         return clear & Vector128.Create((byte)0xF0);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q5_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 32;
@@ -105,9 +108,11 @@ internal static unsafe class Vector128Kernels
     static int Dot32(Vector128<byte> q0, Vector128<byte> q1, sbyte* a) =>
         Vector128.Sum(DotI8(DotI8(Vector128<int>.Zero, q0.AsSByte(), Vector128.Load(a)), q1.AsSByte(), Vector128.Load(a + 16)));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count) =>
         ScaleMinK(w, a, aStride, cols, y, yStride, count, fiveBit: false);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q5K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count) =>
         ScaleMinK(w, a, aStride, cols, y, yStride, count, fiveBit: true);
 
@@ -160,6 +165,7 @@ internal static unsafe class Vector128Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q6K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
@@ -201,6 +207,7 @@ internal static unsafe class Vector128Kernels
 
     // ---------------------------------------------------------------- float weights
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F32(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         for (int k = 0; k < count; k++, a += aStride)
@@ -235,6 +242,7 @@ internal static unsafe class Vector128Kernels
         return (r | sign).AsSingle();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F16(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         for (int k = 0; k < count; k++, a += aStride)
@@ -256,6 +264,7 @@ internal static unsafe class Vector128Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BF16(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         for (int k = 0; k < count; k++, a += aStride)
