@@ -127,3 +127,22 @@ public class RoundTripTests
         Assert.Equal("", plain.Push(ids[0]));
     }
 }
+
+public class ReferenceDecodeTests
+{
+    [Fact]
+    public void Stories260K_greedy_tokens_read_as_the_known_story()
+    {
+        var tokenizer = TokenizerFixtures.Model("stories260K");
+        var line = File.ReadLines(Hearth.Tests.TestModels.Path(Path.Combine("reference", "stories260K.jsonl"))).First();
+        using var doc = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal("Once upon a time", doc.RootElement.GetProperty("prompt").GetString());
+        var greedy = doc.RootElement.GetProperty("greedy").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+
+        var decoder = new StreamingDecoder(tokenizer);
+        var streamed = string.Concat(greedy.Select(decoder.Push)) + decoder.Flush();
+
+        Assert.StartsWith(", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.", streamed);
+        Assert.Equal(streamed, tokenizer.Decode(greedy));
+    }
+}
