@@ -50,7 +50,9 @@ public sealed class HubClient
     /// <summary>HEAD on the resolve URL: size, sha256 and version tag of one file.</summary>
     public async Task<HubFileInfo> GetFileInfoAsync(string repo, string revision, string file, CancellationToken ct = default)
     {
-        using var response = await SendAsync(HttpMethod.Head, ResolveUrl(repo, revision, file), null, $"{repo}/{file}", ct).ConfigureAwait(false);
+        // Like huggingface_hub: stop at the redirect to the CDN once the Hub has told us size and hash.
+        using var response = await SendAsync(HttpMethod.Head, ResolveUrl(repo, revision, file), null, $"{repo}/{file}", ct,
+            stopAt: r => r.Headers.Contains("X-Linked-Size")).ConfigureAwait(false);
         var first = response.FirstHop;
         var linkedEtag = Header(first, "X-Linked-Etag") ?? Header(response.Final, "X-Linked-Etag");
         var etag = NormalizeEtag(linkedEtag ?? Header(first, "ETag") ?? response.Final.Headers.ETag?.Tag);
@@ -83,7 +85,8 @@ public sealed class HubClient
     }
 
     /// <summary>Sends a request, following redirects by hand; fails with a typed error on 401/403/404.</summary>
-    async Task<HopResponse> SendAsync(HttpMethod method, Uri url, long? rangeFrom, string what, CancellationToken ct)
+    async Task<HopResponse> SendAsync(HttpMethod method, Uri url, long? rangeFrom, string what, CancellationToken ct,
+        Func<HttpResponseMessage, bool>? stopAt = null)
     {
         HttpResponseMessage? first = null;
         for (var hop = 0; hop <= MaxRedirects; hop++)
@@ -96,8 +99,11 @@ public sealed class HubClient
             var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
             if (IsRedirect(response.StatusCode) && response.Headers.Location is { } location)
             {
+                var next = location.IsAbsoluteUri ? location : new Uri(url, location);
+                if (stopAt?.Invoke(response) == true && !SameOrigin(next, url))
+                    return new HopResponse(first ?? response, response);
                 if (first is null) first = response; else response.Dispose();
-                url = location.IsAbsoluteUri ? location : new Uri(url, location);
+                url = next;
                 continue;
             }
             try { ThrowOnError(response, what); }
