@@ -226,15 +226,21 @@ public sealed class ModelManager : IDisposable
             }
         }
 
+        /// <summary>Waits for the download; the last waiter to leave stops it and returns only once it has stopped.</summary>
         public async Task<LocalModel> WaitAsync(IProgress<ProgressEvent>? progress, CancellationToken ct)
         {
+            var stopped = false;
             try { return await _task.WaitAsync(ct).ConfigureAwait(false); }
             finally
             {
                 lock (_lock)
                 {
                     if (progress is not null) _listeners.Remove(progress);
-                    if (--_waiters == 0 && !_task.IsCompleted) { _closed = true; _cancel.Cancel(); }
+                    if (--_waiters == 0 && !_task.IsCompleted) { _closed = true; _cancel.Cancel(); stopped = true; }
+                }
+                if (stopped)
+                {
+                    try { await _task.ConfigureAwait(false); } catch (Exception) { /* the caller sees its own cancellation */ }
                 }
             }
         }

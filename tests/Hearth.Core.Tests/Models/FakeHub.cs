@@ -24,7 +24,13 @@ public sealed class FakeHub : IAsyncDisposable
     public sealed record HubFile(string Repo, string File, byte[] Content, string Sha256);
 
     /// <summary>One CDN GET: its number (1-based), where it started and how many bytes it sent.</summary>
-    public sealed record CdnGet(int Number, string File, long From, long Sent);
+    public sealed class CdnGet(int number, string file, long from)
+    {
+        public int Number { get; } = number;
+        public string File { get; } = file;
+        public long From { get; set; } = from;
+        public long Sent { get; set; }
+    }
 
     FakeHub(WebApplication app) => _app = app;
 
@@ -109,6 +115,8 @@ public sealed class FakeHub : IAsyncDisposable
         var active = Interlocked.Increment(ref _activeCdn);
         InterlockedMax(ref _maxActiveCdn, active);
         long from = 0, sent = 0;
+        var record = new CdnGet(number, file, 0);
+        Gets.Enqueue(record);
         try
         {
             var content = f.Content;
@@ -127,6 +135,7 @@ public sealed class FakeHub : IAsyncDisposable
                     return;
                 }
                 from = start;
+                record.From = start;
                 ctx.Response.StatusCode = 206;
                 ctx.Response.Headers.ContentRange = $"bytes {from}-{content.Length - 1}/{content.Length}";
             }
@@ -141,13 +150,14 @@ public sealed class FakeHub : IAsyncDisposable
                 if (cut is { } c && sent + n > c) n = (int)Math.Max(0, c - sent);
                 if (n > 0) await ctx.Response.Body.WriteAsync(content.AsMemory((int)pos, n), ctx.RequestAborted);
                 sent += n;
+                record.Sent = sent;
                 if (cut is { } limit && sent >= limit)
                 {
                     await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
                     ctx.Abort();
                     return;
                 }
-                if (BytesPerSecond > 0) await Task.Delay(TimeSpan.FromSeconds((double)n / BytesPerSecond), ctx.RequestAborted);
+                if (BytesPerSecond > 0 && pos + n < content.Length) await Task.Delay(TimeSpan.FromSeconds((double)n / BytesPerSecond), ctx.RequestAborted);
             }
         }
         catch (OperationCanceledException) { }
@@ -155,7 +165,6 @@ public sealed class FakeHub : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref _activeCdn);
-            Gets.Enqueue(new CdnGet(number, file, from, sent));
         }
     }
 
