@@ -240,3 +240,63 @@ public sealed class DownloadTests : IAsyncLifetime
         Assert.Contains("nope.gguf", error.Message);
     }
 }
+
+public sealed class PullJobTests : IAsyncLifetime
+{
+    const string Repo = "test-org/tiny-GGUF";
+    FakeHub _hub = null!;
+    readonly TempHome _home = new();
+
+    public async Task InitializeAsync() => _hub = await FakeHub.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        _home.Dispose();
+    }
+
+    [Fact]
+    public async Task PullJob_KeepsGoingWhenItsClientLeaves_AndAnotherClientCanAttach()
+    {
+        var file = _hub.AddFileFrom(Repo, "stories260K.gguf", Hearth.Tests.TestModels.Path("stories260K.gguf"));
+        _hub.BytesPerSecond = 2_000_000;
+        using var models = new ModelManager(_home.Options(_hub));
+        var job = models.StartPull($"{Repo}/{file.File}");
+        Assert.Equal(job.Id, models.StartPull($"{Repo}/{file.File}").Id); // a second request joins the same job
+
+        using (var leave = new CancellationTokenSource())
+        {
+            await foreach (var e in models.Jobs.SubscribeAsync(job.Id, leave.Token).WithCancellation(leave.Token))
+            {
+                if (e.Job.Progress?.Phase == ProgressPhase.Downloading) break; // the first client goes away mid-download
+            }
+        }
+        var seen = new List<Hearth.Core.Jobs.JobEvent>();
+        await foreach (var e in models.Jobs.SubscribeAsync(job.Id)) seen.Add(e);
+
+        Assert.Equal(Hearth.Core.Jobs.JobEventType.State, seen[0].Type);
+        Assert.True(seen[0].Job.Progress is not null); // the late client starts from where the job is
+        Assert.Equal(Hearth.Core.Jobs.JobStatus.Succeeded, seen[^1].Job.Status);
+        Assert.Equal(ProgressPhase.Done, seen[^1].Job.Progress!.Phase);
+        Assert.NotNull(models.FindLocal($"{Repo}/{file.File}"));
+        Assert.Single(_hub.Gets);
+    }
+
+    [Fact]
+    public async Task CancellingAPullJob_StopsTheDownload_AndKeepsThePartialForLater()
+    {
+        var file = _hub.AddFileFrom(Repo, "stories260K.gguf", Hearth.Tests.TestModels.Path("stories260K.gguf"));
+        _hub.BytesPerSecond = 1_000_000;
+        using var models = new ModelManager(_home.Options(_hub));
+        var job = models.StartPull($"{Repo}/{file.File}");
+        await foreach (var e in models.Jobs.SubscribeAsync(job.Id))
+            if (e.Job.Progress is { Phase: ProgressPhase.Downloading, Bytes: > 100_000 }) break;
+
+        Assert.True(models.Jobs.Cancel(job.Id));
+        var final = await models.Jobs.WaitAsync(job.Id).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(Hearth.Core.Jobs.JobStatus.Canceled, final.Status);
+        Assert.Null(models.FindLocal($"{Repo}/{file.File}"));
+        Assert.Contains(_home.ModelFiles(), f => f.EndsWith(".partial") && new FileInfo(f).Length > 0);
+    }
+}
