@@ -57,6 +57,12 @@ public static class GgufShapeReader
         var count = r.ReadUInt64();
         var width = type switch { 0 or 1 or 7 => 1, 2 or 3 => 2, 4 or 5 or 6 => 4, 10 or 11 or 12 => 8, _ => 0 };
         if (width > 0) { r.BaseStream.Seek((long)count * width, SeekOrigin.Current); return null; }
+        if (type == 8)
+        {
+            // strings (the tokenizer's vocabulary): skip each by its length rather than decode it
+            for (ulong i = 0; i < count; i++) r.BaseStream.Seek((long)r.ReadUInt64(), SeekOrigin.Current);
+            return null;
+        }
         for (ulong i = 0; i < count; i++) ReadValue(r, type);
         return null;
     }

@@ -11,6 +11,17 @@ public sealed record ModelHostOptions
 
     /// <summary>How often idle models are checked for expiry.</summary>
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Reads HEARTH_MAX_LOADED_MODELS and HEARTH_KEEP_ALIVE (e.g. "5m", "-1").</summary>
+    public static ModelHostOptions FromEnvironment()
+    {
+        var options = new ModelHostOptions();
+        if (int.TryParse(Environment.GetEnvironmentVariable("HEARTH_MAX_LOADED_MODELS"), out var max) && max > 0)
+            options = options with { MaxLoaded = max };
+        if (Environment.GetEnvironmentVariable("HEARTH_KEEP_ALIVE") is { Length: > 0 } keep)
+            options = options with { DefaultKeepAlive = KeepAlive.Parse(keep) };
+        return options;
+    }
 }
 
 /// <summary>A loaded model as <c>hearth ps</c> shows it.</summary>

@@ -12,6 +12,7 @@ public sealed class ModelManager : IDisposable
 {
     readonly HttpClient _http;
     readonly bool _ownsHttp;
+    readonly bool _ownsJobs;
     readonly FileDownloader _downloader;
     readonly SemaphoreSlim _parallel;
     readonly ConcurrentDictionary<string, SharedDownload> _inflight = new(StringComparer.Ordinal);
@@ -24,6 +25,7 @@ public sealed class ModelManager : IDisposable
         _http = http ?? HubClient.CreateHttpClient();
         Hub = new HubClient(_http, options.HubEndpoint, options.HubToken);
         Store = new ModelStore(options.ModelsDir, options.QuotaBytes, time);
+        _ownsJobs = jobs is null;
         Jobs = jobs ?? new JobManager(time);
         _downloader = new FileDownloader(Hub, options);
         _parallel = new SemaphoreSlim(Math.Max(1, options.MaxParallelDownloads));
@@ -185,7 +187,7 @@ public sealed class ModelManager : IDisposable
 
     public void Dispose()
     {
-        Jobs.Dispose();
+        if (_ownsJobs) Jobs.Dispose();
         if (_ownsHttp) _http.Dispose();
     }
 

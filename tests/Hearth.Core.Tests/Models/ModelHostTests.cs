@@ -189,3 +189,32 @@ public sealed class ModelHostTests
         _ = a;
     }
 }
+
+public sealed class KeepAliveTests
+{
+    [Theory]
+    [InlineData("5m", 300_000)]
+    [InlineData("1h30m", 5_400_000)]
+    [InlineData("250ms", 250)]
+    [InlineData("300", 300_000)]
+    [InlineData("0", 0)]
+    [InlineData("1.5s", 1_500)]
+    public void Durations_ReadAsOllamaDoes(string text, long milliseconds) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), KeepAlive.Parse(text));
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("-1m")]
+    public void Negative_MeansForever(string text) =>
+        Assert.True(KeepAlive.Parse(text) < TimeSpan.Zero);
+
+    [Fact]
+    public void JsonNumbersAndStrings_AreAccepted_AndNonsenseIsRefused()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(10), KeepAlive.Parse(System.Text.Json.JsonDocument.Parse("10").RootElement));
+        Assert.Equal(TimeSpan.FromMinutes(2), KeepAlive.Parse(System.Text.Json.JsonDocument.Parse("\"2m\"").RootElement));
+        Assert.Null(KeepAlive.Parse((System.Text.Json.JsonElement?)null));
+        Assert.Throws<FormatException>(() => KeepAlive.Parse("soon"));
+        Assert.Throws<FormatException>(() => KeepAlive.Parse(System.Text.Json.JsonDocument.Parse("true").RootElement));
+    }
+}
