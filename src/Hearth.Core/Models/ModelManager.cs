@@ -103,6 +103,20 @@ public sealed class ModelManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// What a load needs before the engine runs: refuses a catalog model that will not fit before downloading it,
+    /// pulls, then checks the file itself. <paramref name="freeableBytes"/> is memory that unloading idle models would free.
+    /// </summary>
+    public async Task<LocalModel> PrepareAsync(string name, int? contextLength = null, long freeableBytes = 0,
+        IProgress<ProgressEvent>? progress = null, CancellationToken ct = default)
+    {
+        if (Parse(name).Entry is { Runtime: ModelRuntime.Gguf, SizeBytes: { } size } entry)
+            EnsureFits(new LocalModel(name, "", size, Entry: entry), contextLength, freeableBytes);
+        var model = await PullAsync(name, progress, ct).ConfigureAwait(false);
+        EnsureFits(model, contextLength, freeableBytes);
+        return model;
+    }
+
     /// <summary>Starts a pull as a job (or returns the running job pulling the same name) so that it outlives its client.</summary>
     public JobInfo StartPull(string name)
     {

@@ -81,4 +81,31 @@ public sealed class MemoryFitTests
         models.AvailableMemory = () => needed;
         models.EnsureFits(model, 4096);
     }
+
+    [Fact]
+    public async Task Prepare_RefusesACatalogModelThatWillNotFit_BeforeDownloadingIt()
+    {
+        using var home = new TempHome();
+        using var models = new ModelManager(new ModelOptions { Home = home.Dir, HubEndpoint = new Uri("http://127.0.0.1:9/") });
+        models.AvailableMemory = () => 400_000_000;
+
+        var error = await Assert.ThrowsAsync<ModelTooLargeException>(() => models.PrepareAsync("llama-3.2-3b-instruct", 4096));
+
+        Assert.Equal("smollm2-135m-instruct", error.Suggestion);
+        Assert.Empty(home.ModelFiles());
+    }
+
+    [Fact]
+    public async Task Prepare_ChecksALocalFile()
+    {
+        using var home = new TempHome();
+        using var models = new ModelManager(new ModelOptions { Home = home.Dir });
+        var path = TestModels.Path("stories260K.gguf");
+
+        var model = await models.PrepareAsync(path);
+        Assert.Equal(path, model.Path);
+
+        models.AvailableMemory = () => 1_000;
+        await Assert.ThrowsAsync<ModelTooLargeException>(() => models.PrepareAsync(path));
+    }
 }
