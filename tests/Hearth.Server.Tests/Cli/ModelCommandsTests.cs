@@ -3,6 +3,13 @@ using Hearth.Core.Models;
 using Hearth.Server.Cli;
 using Hearth.Server.Tests.Routes;
 using Hearth.Tests;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
 namespace Hearth.Server.Tests.Cli;
@@ -29,7 +36,9 @@ public sealed class ModelCommandsTests : IDisposable
         try { Directory.Delete(_home, recursive: true); } catch (IOException) { }
     }
 
-    ModelManager Manager() => new(new ModelOptions { Home = _home, HubEndpoint = new Uri("http://127.0.0.1:9/"), QuotaBytes = 5_000_000_000 });
+    Uri _hub = new("http://127.0.0.1:9/");
+
+    ModelManager Manager() => new(new ModelOptions { Home = _home, HubEndpoint = _hub, QuotaBytes = 5_000_000_000 });
 
     async Task<int> Run(params string[] args)
     {
@@ -113,5 +122,29 @@ public sealed class ModelCommandsTests : IDisposable
         Assert.Contains("loaded", _out.ToString());
         var down = ModelCommands.CreatePs(() => new Uri("http://127.0.0.1:9/"), _console);
         Assert.Equal(1, await new RootCommand { down }.Parse(["ps"]).InvokeAsync());
+    }
+
+    [Fact]
+    public async Task Pull_DownloadsFromTheHub_ThenListShowsIt()
+    {
+        // The plainest Hub: resolve answers with the bytes (Range supported), no redirect and no published hash.
+        var bytes = await File.ReadAllBytesAsync(TestModels.Path("stories260K.gguf"));
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        app.MapMethods("/{owner}/{repo}/resolve/{rev}/{file}", ["GET", "HEAD"],
+            () => Results.Bytes(bytes, "application/octet-stream", enableRangeProcessing: true));
+        await app.StartAsync();
+        _hub = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+        Assert.Equal(0, await Run("pull", "org/stories/stories260K.gguf"));
+        Assert.Equal(0, await Run("list"));
+
+        var text = _out.ToString();
+        Assert.Contains("is ready (1.2 MB)", text);
+        Assert.Contains("org/stories/stories260K.gguf", text);
+        using var models = Manager();
+        Assert.Equal(bytes.Length, models.FindLocal("org/stories/stories260K.gguf")!.Size);
     }
 }
