@@ -68,6 +68,56 @@ internal static unsafe class KernelBench
         }
     }
 
+    /// <summary>`kernels-paths`: every SIMD path of every type on one L2-resident matrix, single thread, for 1 and
+    /// 4 activation rows: CPU ns per (weight row x activation row).</summary>
+    public static void Paths(string[] args)
+    {
+        var types = args.Length > 1 ? args[1].Split(',').Select(Enum.Parse<GgmlType>).ToArray()
+            : [GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.F16, GgmlType.BF16, GgmlType.F32];
+        const int rows = 128;
+        Console.WriteLine($"{"type",-6} {"path",-10} {"n=1",8} {"n=4",8}   (ns per weight row x activation row, {Ffn} columns)");
+        foreach (var type in types)
+        {
+            long rowBytes = Quantize.RowBytes(type, Ffn);
+            var bytes = KernelTestRows(type, rows, rowBytes);
+            var vecType = DotKernels.VecDotType(type);
+            long aStride = DotKernels.ActivationRowBytes(vecType, Ffn);
+            var act = new byte[aStride * 4];
+            var x = new float[Ffn * 4];
+            var rng = new Random(1);
+            for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+            var y = new float[rows * 4];
+            fixed (byte* pw = bytes, pa = act)
+            fixed (float* px = x, py = y)
+            {
+                for (int k = 0; k < 4; k++) DotKernels.QuantizeActivationsScalar(vecType, px + k * Ffn, pa + k * aStride, Ffn);
+                foreach (var (name, kernel) in new[] { ("scalar", RowKernels.Scalar(type)), ("vector128", RowKernels.Portable128(type)),
+                             ("avx2", RowKernels.Avx2(type)), ("avx512", RowKernels.Avx512(type)) })
+                {
+                    if (kernel == null) continue;
+                    Console.Write($"{type,-6} {name,-10} ");
+                    foreach (int n in new[] { 1, 4 })
+                    {
+                        byte* w0 = pw;
+                        byte* a0 = pa;
+                        float* y0 = py;
+                        void Sweep() { for (int r = 0; r < rows; r++) kernel(w0 + r * rowBytes, a0, aStride, Ffn, y0 + r, rows, n); }
+                        Warm(Sweep);
+                        double best = double.MaxValue;
+                        for (int rep = 0; rep < 7; rep++)
+                        {
+                            double c0 = ThreadCpuMs();
+                            for (int i = 0; i < 8; i++) Sweep();
+                            best = Math.Min(best, (ThreadCpuMs() - c0) * 1e6 / 8 / rows / n);
+                        }
+                        Console.Write($"{best,8:F0} ");
+                    }
+                    Console.WriteLine();
+                }
+            }
+        }
+    }
+
     static void Measure(ComputePool pool, GgmlType type)
     {
         long rowBytes = Quantize.RowBytes(type, Ffn);
@@ -132,7 +182,7 @@ internal static unsafe class KernelBench
     static void Warm(Action action)
     {
         var sw = Stopwatch.StartNew();
-        while (sw.ElapsedMilliseconds < 300) action();
+        while (sw.ElapsedMilliseconds < 200) action();
     }
 
     [StructLayout(LayoutKind.Sequential)]

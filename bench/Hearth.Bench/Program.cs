@@ -10,4 +10,9 @@ if (args.Length > 0 && args[0] == "kernels-rows")
     KernelBench.RowScaling(args);
     return;
 }
-Console.WriteLine("usage: Hearth.Bench kernels [threads] [types, e.g. Q8_0,Q4_K]  |  Hearth.Bench kernels-rows [types]");
+if (args.Length > 0 && args[0] == "kernels-paths")
+{
+    KernelBench.Paths(args);
+    return;
+}
+Console.WriteLine("usage: Hearth.Bench kernels [threads] [types, e.g. Q8_0,Q4_K]  |  Hearth.Bench kernels-rows [types]  |  Hearth.Bench kernels-paths [types]");

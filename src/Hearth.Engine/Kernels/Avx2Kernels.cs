@@ -42,10 +42,10 @@ internal static unsafe class Avx2Kernels
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         int b = 0;
-        for (; b + 2 <= nb; b += 2, w += 68, a += 68)
+        for (; b + 2 <= nb; b += 2, w += 68, a += 72)
         {
             acc0 = Q8_0Block(w, a, acc0);
-            acc1 = Q8_0Block(w + 34, a + 34, acc1);
+            acc1 = Q8_0Block(w + 34, a + 36, acc1);
         }
         if (b < nb) acc0 = Q8_0Block(w, a, acc0);
         return Vector256.Sum(acc0 + acc1);
@@ -55,9 +55,9 @@ internal static unsafe class Avx2Kernels
     static Vector256<float> Q8_0Block(byte* w, byte* a, Vector256<float> acc)
     {
         var qw = Avx.LoadVector256((sbyte*)(w + 2));
-        var qa = Avx.LoadVector256((sbyte*)(a + 2));
+        var qa = Avx.LoadVector256((sbyte*)(a + 4));
         var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(qa, qw));
-        float scale = Fp16.Lookup(*(ushort*)w) * Fp16.Lookup(*(ushort*)a);
+        float scale = Fp16.Lookup(*(ushort*)w) * *(float*)a;
         return Fma256(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc);
     }
 
@@ -69,19 +69,19 @@ internal static unsafe class Avx2Kernels
         var acc2 = Vector256<float>.Zero;
         var acc3 = Vector256<float>.Zero;
         byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
-        for (int b = 0; b < nb; b++, w += 34, a0 += 34, a1 += 34, a2 += 34, a3 += 34)
+        for (int b = 0; b < nb; b++, w += 34, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
         {
             var qw = Avx.LoadVector256((sbyte*)(w + 2));
             var ax = Avx2.Abs(qw);
             float dw = Fp16.Lookup(*(ushort*)w);
-            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a0)), acc0);
-            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a1)), acc1);
-            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a2)), acc2);
-            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a3)), acc3);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a0), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a1), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a2), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a3), acc3);
         }
         y[0] = Vector256.Sum(acc0);
         y[yStride] = Vector256.Sum(acc1);
@@ -108,12 +108,12 @@ internal static unsafe class Avx2Kernels
         {
             var acc = Vector256<float>.Zero;
             byte* wb = w, ab = a;
-            for (int b = 0; b < nb; b++, wb += 18, ab += 34)
+            for (int b = 0; b < nb; b++, wb += 18, ab += 36)
             {
                 var qw = Q4_0Unpack(wb + 2);
-                var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 2)), qw));
+                var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), qw));
                 acc = Fma256(Avx.ConvertToVector256Single(dot),
-                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * Fp16.Lookup(*(ushort*)ab)), acc);
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc);
             }
             y[k * yStride] = Vector256.Sum(acc);
         }
@@ -127,19 +127,19 @@ internal static unsafe class Avx2Kernels
         var acc2 = Vector256<float>.Zero;
         var acc3 = Vector256<float>.Zero;
         byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
-        for (int b = 0; b < nb; b++, w += 18, a0 += 34, a1 += 34, a2 += 34, a3 += 34)
+        for (int b = 0; b < nb; b++, w += 18, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
         {
             var qw = Q4_0Unpack(w + 2);
             var ax = Avx2.Abs(qw);
             float dw = Fp16.Lookup(*(ushort*)w);
-            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a0)), acc0);
-            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a1)), acc1);
-            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a2)), acc2);
-            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a3)), acc3);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a0), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a1), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a2), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a3), acc3);
         }
         y[0] = Vector256.Sum(acc0);
         y[yStride] = Vector256.Sum(acc1);
@@ -181,20 +181,20 @@ internal static unsafe class Avx2Kernels
             var acc1 = Vector256<float>.Zero;
             byte* wb = w, ab = a;
             int b = 0;
-            for (; b + 2 <= nb; b += 2, wb += 44, ab += 68)
+            for (; b + 2 <= nb; b += 2, wb += 44, ab += 72)
             {
                 var q0 = Q5_0Unpack(wb);
-                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 2)), q0))),
-                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * Fp16.Lookup(*(ushort*)ab)), acc0);
+                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), q0))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc0);
                 var q1 = Q5_0Unpack(wb + 22);
-                acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q1), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 36)), q1))),
-                    Vector256.Create(Fp16.Lookup(*(ushort*)(wb + 22)) * Fp16.Lookup(*(ushort*)(ab + 34))), acc1);
+                acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q1), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 40)), q1))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)(wb + 22)) * *(float*)(ab + 36)), acc1);
             }
             if (b < nb)
             {
                 var q0 = Q5_0Unpack(wb);
-                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 2)), q0))),
-                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * Fp16.Lookup(*(ushort*)ab)), acc0);
+                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), q0))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc0);
             }
             y[k * yStride] = Vector256.Sum(acc0 + acc1);
         }
@@ -208,19 +208,19 @@ internal static unsafe class Avx2Kernels
         var acc2 = Vector256<float>.Zero;
         var acc3 = Vector256<float>.Zero;
         byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
-        for (int b = 0; b < nb; b++, w += 22, a0 += 34, a1 += 34, a2 += 34, a3 += 34)
+        for (int b = 0; b < nb; b++, w += 22, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
         {
             var qw = Q5_0Unpack(w);
             var ax = Avx2.Abs(qw);
             float dw = Fp16.Lookup(*(ushort*)w);
-            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a0)), acc0);
-            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a1)), acc1);
-            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a2)), acc2);
-            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 2)), qw))),
-                Vector256.Create(dw * Fp16.Lookup(*(ushort*)a3)), acc3);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a0), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a1), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a2), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a3), acc3);
         }
         y[0] = Vector256.Sum(acc0);
         y[yStride] = Vector256.Sum(acc1);

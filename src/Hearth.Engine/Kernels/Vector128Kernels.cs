@@ -35,11 +35,11 @@ internal static unsafe class Vector128Kernels
         {
             var acc = Vector128<float>.Zero;
             byte* wb = w, ab = a;
-            for (int b = 0; b < nb; b++, wb += 34, ab += 34)
+            for (int b = 0; b < nb; b++, wb += 34, ab += 36)
             {
-                var dot = DotI8(Vector128<int>.Zero, Vector128.Load((sbyte*)(wb + 2)), Vector128.Load((sbyte*)(ab + 2)));
-                dot = DotI8(dot, Vector128.Load((sbyte*)(wb + 18)), Vector128.Load((sbyte*)(ab + 18)));
-                acc += Vector128.ConvertToSingle(dot) * Vector128.Create(Fp16.Lookup(*(ushort*)wb) * Fp16.Lookup(*(ushort*)ab));
+                var dot = DotI8(Vector128<int>.Zero, Vector128.Load((sbyte*)(wb + 2)), Vector128.Load((sbyte*)(ab + 4)));
+                dot = DotI8(dot, Vector128.Load((sbyte*)(wb + 18)), Vector128.Load((sbyte*)(ab + 20)));
+                acc += Vector128.ConvertToSingle(dot) * Vector128.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab);
             }
             y[k * yStride] = Vector128.Sum(acc);
         }
@@ -54,14 +54,14 @@ internal static unsafe class Vector128Kernels
         {
             var acc = Vector128<float>.Zero;
             byte* wb = w, ab = a;
-            for (int b = 0; b < nb; b++, wb += 18, ab += 34)
+            for (int b = 0; b < nb; b++, wb += 18, ab += 36)
             {
                 var q = Vector128.Load(wb + 2);
                 var lo = (q & Low4).AsSByte() - eight;
                 var hi = Vector128.ShiftRightLogical(q, 4).AsSByte() - eight;
-                var dot = DotI8(Vector128<int>.Zero, lo, Vector128.Load((sbyte*)(ab + 2)));
-                dot = DotI8(dot, hi, Vector128.Load((sbyte*)(ab + 18)));
-                acc += Vector128.ConvertToSingle(dot) * Vector128.Create(Fp16.Lookup(*(ushort*)wb) * Fp16.Lookup(*(ushort*)ab));
+                var dot = DotI8(Vector128<int>.Zero, lo, Vector128.Load((sbyte*)(ab + 4)));
+                dot = DotI8(dot, hi, Vector128.Load((sbyte*)(ab + 20)));
+                acc += Vector128.ConvertToSingle(dot) * Vector128.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab);
             }
             y[k * yStride] = Vector128.Sum(acc);
         }
@@ -87,15 +87,15 @@ internal static unsafe class Vector128Kernels
         {
             var acc = Vector128<float>.Zero;
             byte* wb = w, ab = a;
-            for (int b = 0; b < nb; b++, wb += 22, ab += 34)
+            for (int b = 0; b < nb; b++, wb += 22, ab += 36)
             {
                 uint qh = *(uint*)(wb + 2);
                 var q = Vector128.Load(wb + 6);
                 var lo = ((q & Low4) | MinusSixteenWhereClear(qh)).AsSByte();
                 var hi = (Vector128.ShiftRightLogical(q, 4) | MinusSixteenWhereClear(qh >> 16)).AsSByte();
-                var dot = DotI8(Vector128<int>.Zero, lo, Vector128.Load((sbyte*)(ab + 2)));
-                dot = DotI8(dot, hi, Vector128.Load((sbyte*)(ab + 18)));
-                acc += Vector128.ConvertToSingle(dot) * Vector128.Create(Fp16.Lookup(*(ushort*)wb) * Fp16.Lookup(*(ushort*)ab));
+                var dot = DotI8(Vector128<int>.Zero, lo, Vector128.Load((sbyte*)(ab + 4)));
+                dot = DotI8(dot, hi, Vector128.Load((sbyte*)(ab + 20)));
+                acc += Vector128.ConvertToSingle(dot) * Vector128.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab);
             }
             y[k * yStride] = Vector128.Sum(acc);
         }

@@ -73,6 +73,8 @@ public unsafe class SimdAgreementTests
     {
         if (vecType is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16)
             new ReadOnlySpan<float>(a, dst.Length).CopyTo(dst);
+        else if (vecType == GgmlType.Q8_0)
+            fixed (float* d = dst) Hearth.Engine.Kernels.Q8_0.DequantizeActivations(a, d, dst.Length);
         else
             Dequantize.Row(vecType, new ReadOnlySpan<byte>(a, (int)Quantize.RowBytes(vecType, dst.Length)), dst);
     }
