@@ -1,18 +1,19 @@
 using Hearth.Bench;
 
-if (args.Length > 0 && args[0] == "kernels")
+// One entry point, one mode per benchmark: dotnet run -c Release --project bench/Hearth.Bench -- <mode> [args]
+switch (args.FirstOrDefault())
 {
-    KernelBench.Run(args);
-    return;
+    case "kernels": KernelBench.Run(args); break;
+    case "kernels-rows": KernelBench.RowScaling(args); break;
+    case "kernels-paths": KernelBench.Paths(args); break;
+    case "tokenizer": TokenizerBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "models")); break;
+    default:
+        Console.WriteLine("""
+            usage: Hearth.Bench <mode>
+              kernels [threads] [types, e.g. Q8_0,Q4_K]   matmul throughput per weight type
+              kernels-rows [types]                        matmul scaling with rows
+              kernels-paths [types]                       every SIMD path per type
+              tokenizer [models dir]                      tokenizer load, encode and decode throughput
+            """);
+        break;
 }
-if (args.Length > 0 && args[0] == "kernels-rows")
-{
-    KernelBench.RowScaling(args);
-    return;
-}
-if (args.Length > 0 && args[0] == "kernels-paths")
-{
-    KernelBench.Paths(args);
-    return;
-}
-Console.WriteLine("usage: Hearth.Bench kernels [threads] [types, e.g. Q8_0,Q4_K]  |  Hearth.Bench kernels-rows [types]  |  Hearth.Bench kernels-paths [types]");
