@@ -151,8 +151,7 @@ sealed class Lexer
             else if (c is '\'' or '"') LexString();
             else
             {
-                string? op = Operators.FirstOrDefault(o => At(pos, o));
-                if (op == null) throw Error($"unexpected char '{c}'", pos);
+                string op = MatchOperator() ?? throw Error($"unexpected char '{c}'", pos);
                 if (op is "(" or "[" or "{") brackets.Push(op switch { "(" => ')', "[" => ']', _ => '}' });
                 else if (op is ")" or "]" or "}")
                 {
@@ -164,6 +163,13 @@ sealed class Lexer
                 Emit(TokenKind.Operator, op, start);
             }
         }
+    }
+
+    /// <summary>The longest operator at pos (two-character ones are listed first), or null.</summary>
+    string? MatchOperator()
+    {
+        foreach (var op in Operators) if (At(pos, op)) return op;
+        return null;
     }
 
     bool TryTagEnd(bool block)
