@@ -5,7 +5,8 @@ namespace Hearth.Engine.Kernels;
 
 /// <summary>
 /// e^x for eight floats at once (Cephes expf: range reduction by ln 2, degree-6 polynomial, exponent bits),
-/// within 2 ulp of <see cref="MathF.Exp(float)"/>, its scalar reference. Inputs below -87.3 give ~1e-38, not 0.
+/// within 2 ulp of <see cref="MathF.Exp(float)"/>, its scalar reference. Inputs are clamped to [-87.33, 88]: below
+/// gives ~1e-38 rather than 0, above gives e^88 (softmax and SiLU never need more).
 /// </summary>
 internal static class VectorExp
 {

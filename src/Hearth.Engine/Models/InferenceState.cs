@@ -25,12 +25,12 @@ public sealed unsafe class InferenceState : IDisposable
     readonly float[] _buffers;
     bool _disposed;
 
-    internal InferenceState(TransformerModel model, int contextLength)
+    internal InferenceState(TransformerModel model, int contextLength, int maxBatch)
     {
         var c = model.Config;
         _model = model;
         ContextLength = contextLength;
-        _batch = Math.Min(MaxBatch, contextLength);
+        _batch = Math.Min(maxBatch, contextLength);
 
         long cacheFloats = (long)contextLength * c.KvDim;
         if (cacheFloats > Array.MaxLength)

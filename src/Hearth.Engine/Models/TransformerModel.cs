@@ -46,11 +46,15 @@ public sealed unsafe class TransformerModel : IDisposable
     }
 
     /// <summary>Allocates a KV cache for <paramref name="contextLength"/> tokens and the scratch buffers of one evaluation.</summary>
-    public InferenceState CreateState(int contextLength)
+    public InferenceState CreateState(int contextLength) => CreateState(contextLength, InferenceState.MaxBatch);
+
+    /// <summary>Like <see cref="CreateState(int)"/> with a smaller prompt batch (tests of the chunking).</summary>
+    internal InferenceState CreateState(int contextLength, int maxBatch)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(contextLength, 1);
-        return new InferenceState(this, contextLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        return new InferenceState(this, contextLength, maxBatch);
     }
 
     /// <summary>
