@@ -33,9 +33,8 @@ public sealed partial class Generator
             throw new ContextOverflowException(prompt.Count, requested, window);
         var budget = options.MaxTokens ?? window - prompt.Count;
 
-        var sampler = new Sampler(_vocabulary.VocabSize, options.Sampling);
         var promptArray = prompt as int[] ?? prompt.ToArray();
-        sampler.AcceptPrompt(promptArray.AsSpan(Math.Max(0, promptArray.Length - options.Sampling.RepeatLastN)));
+        var sampler = new LazySampler(options.Sampling, promptArray.AsSpan(Math.Max(0, promptArray.Length - options.Sampling.RepeatLastN)).ToArray());
         var decoder = _vocabulary.CreateDecoder();
         var stop = new StopMatcher(options.StopSequences);
         var topIds = new int[options.TopLogprobs];
@@ -62,12 +61,12 @@ public sealed partial class Generator
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            sampler.Accept(token);
+            sampler.Current.Accept(token);
             generated++;
             if (_vocabulary.IsEndOfGeneration(token)) { finish = GenerationFinishReason.Stop; break; }
 
             var text = stop.Push(decoder.Push(token));
-            var logprob = options.Logprobs ? MakeLogprob(sampler, token, topIds, topLogprobs) : null;
+            var logprob = options.Logprobs ? MakeLogprob(sampler.Current, token, topIds, topLogprobs) : null;
             yield return new GenerationStep { TokenId = token, Text = text, Logprob = logprob };
             if (stop.Stopped) { finish = GenerationFinishReason.Stop; break; }
             if (generated >= budget) { finish = GenerationFinishReason.Length; break; }
@@ -86,10 +85,26 @@ public sealed partial class Generator
     }
 
     // Spans can't live across awaits: the forward pass and the pick happen together here.
-    static int EvaluateAndSample(ILogitsSource state, Sampler sampler, ReadOnlySpan<int> tokens, bool sample)
+    static int EvaluateAndSample(ILogitsSource state, LazySampler sampler, ReadOnlySpan<int> tokens, bool sample)
     {
         var logits = state.Evaluate(tokens);
-        return sample ? sampler.Sample(logits) : -1;
+        return sample ? sampler.Get(logits.Length).Sample(logits) : -1;
+    }
+
+    /// <summary>The sampler is sized by the model's logits (the vocabulary may be padded past the tokenizer's tokens), so it is made on the first pick.</summary>
+    sealed class LazySampler(SamplingOptions options, int[] promptTail)
+    {
+        Sampler? _sampler;
+
+        public Sampler Get(int vocabSize)
+        {
+            if (_sampler is not null) return _sampler;
+            _sampler = new Sampler(vocabSize, options);
+            _sampler.AcceptPrompt(promptTail);
+            return _sampler;
+        }
+
+        public Sampler Current => _sampler ?? throw new InvalidOperationException("No token was sampled yet.");
     }
 
     TokenLogprob MakeLogprob(Sampler sampler, int token, int[] topIds, float[] topLogprobs)

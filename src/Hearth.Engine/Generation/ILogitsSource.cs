@@ -14,7 +14,6 @@ internal interface ILogitsSource
 /// <summary>What the generation loop needs from a tokenizer.</summary>
 internal interface IGenerationVocabulary
 {
-    int VocabSize { get; }
     bool IsEndOfGeneration(int id);
     byte[] TokenBytes(int id);
     /// <summary>A decoder that turns a stream of token ids into text, never splitting a UTF-8 character.</summary>

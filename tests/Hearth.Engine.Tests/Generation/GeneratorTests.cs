@@ -37,7 +37,6 @@ public class GeneratorTests
 
     sealed class PieceVocabulary : IGenerationVocabulary
     {
-        public int VocabSize => Pieces.Length;
         public bool IsEndOfGeneration(int id) => id == 0;
         public byte[] TokenBytes(int id) => System.Text.Encoding.UTF8.GetBytes(Pieces[id]);
         public ITextDecoder CreateDecoder() => new Decoder();
