@@ -29,14 +29,19 @@ internal static unsafe class DotKernels
         or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0 or GgmlType.Q4_1 or GgmlType.Q5_1
         or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
+    /// <summary>Bytes one converted activation row takes. F16 and BF16 activations are kept as floats holding the
+    /// rounded values (what ggml's dot products widen them to anyway), so they are converted once, not per row of W.</summary>
+    public static long ActivationRowBytes(GgmlType vecDotType, int cols) =>
+        vecDotType is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 ? cols * 4L : Quantize.RowBytes(vecDotType, cols);
+
     /// <summary>Converts one float activation row to <paramref name="vecDotType"/> exactly as ggml-cpu does on x86.</summary>
     public static void QuantizeActivationsScalar(GgmlType vecDotType, float* x, byte* y, int cols)
     {
         switch (vecDotType)
         {
             case GgmlType.F32: Buffer.MemoryCopy(x, y, cols * 4L, cols * 4L); break;
-            case GgmlType.F16: FloatRows.ToF16(x, (ushort*)y, cols); break;
-            case GgmlType.BF16: FloatRows.ToBf16(x, (ushort*)y, cols); break;
+            case GgmlType.F16: FloatRows.RoundThroughF16(x, (float*)y, cols); break;
+            case GgmlType.BF16: FloatRows.RoundThroughBf16(x, (float*)y, cols); break;
             case GgmlType.Q8_0: Q8_0.QuantizeActivations(x, y, cols); break;
             case GgmlType.Q8_1: Q8_1.QuantizeActivations(x, y, cols); break;
             case GgmlType.Q8_K: Q8K.Quantize(x, y, cols); break;
@@ -48,8 +53,8 @@ internal static unsafe class DotKernels
     public static float DotScalar(GgmlType weights, byte* w, byte* a, int cols) => weights switch
     {
         GgmlType.F32 => FloatRows.DotF32Scalar((float*)w, (float*)a, cols),
-        GgmlType.F16 => FloatRows.DotF16Scalar((ushort*)w, (ushort*)a, cols),
-        GgmlType.BF16 => FloatRows.DotBf16Scalar((ushort*)w, (ushort*)a, cols),
+        GgmlType.F16 => FloatRows.DotF16Scalar((ushort*)w, (float*)a, cols),
+        GgmlType.BF16 => FloatRows.DotBf16Scalar((ushort*)w, (float*)a, cols),
         GgmlType.Q8_0 => Q8_0.DotScalar(w, a, cols),
         GgmlType.Q4_0 => Q4_0.DotScalar(w, a, cols),
         GgmlType.Q5_0 => Q5_0.DotScalar(w, a, cols),

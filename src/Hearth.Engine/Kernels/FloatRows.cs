@@ -14,6 +14,16 @@ internal static unsafe class FloatRows
         for (int i = 0; i < count; i++) y[i] = Fp16.FloatToBf16(x[i]);
     }
 
+    public static void RoundThroughF16(float* x, float* y, int count)
+    {
+        for (int i = 0; i < count; i++) y[i] = Fp16.ToFloat(Fp16.FromFloat(x[i]));
+    }
+
+    public static void RoundThroughBf16(float* x, float* y, int count)
+    {
+        for (int i = 0; i < count; i++) y[i] = Fp16.Bf16ToFloat(Fp16.FloatToBf16(x[i]));
+    }
+
     public static void FromF16(ushort* x, float* y, int count)
     {
         for (int i = 0; i < count; i++) y[i] = Fp16.ToFloat(x[i]);
@@ -31,17 +41,19 @@ internal static unsafe class FloatRows
         return sum;
     }
 
-    public static float DotF16Scalar(ushort* w, ushort* a, int count)
+    /// <summary>F16 weights . activations already rounded to F16 (held as floats).</summary>
+    public static float DotF16Scalar(ushort* w, float* a, int count)
     {
         float sum = 0;
-        for (int i = 0; i < count; i++) sum += Fp16.ToFloat(w[i]) * Fp16.ToFloat(a[i]);
+        for (int i = 0; i < count; i++) sum += Fp16.ToFloat(w[i]) * a[i];
         return sum;
     }
 
-    public static float DotBf16Scalar(ushort* w, ushort* a, int count)
+    /// <summary>BF16 weights . activations already rounded to BF16 (held as floats).</summary>
+    public static float DotBf16Scalar(ushort* w, float* a, int count)
     {
         float sum = 0;
-        for (int i = 0; i < count; i++) sum += Fp16.Bf16ToFloat(w[i]) * Fp16.Bf16ToFloat(a[i]);
+        for (int i = 0; i < count; i++) sum += Fp16.Bf16ToFloat(w[i]) * a[i];
         return sum;
     }
 }

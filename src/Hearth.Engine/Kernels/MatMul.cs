@@ -39,7 +39,7 @@ public static unsafe class MatMul
             }
             else
             {
-                actStride = Quantize.RowBytes(vecType, w.Cols);
+                actStride = DotKernels.ActivationRowBytes(vecType, w.Cols);
                 act = pool.Scratch(actStride * n);
                 var quantize = new QuantizeJob(vecType, px, w.Cols, act, actStride, n);
                 if (n == 1 || pool.Threads == 1) quantize.Execute(0, 1);

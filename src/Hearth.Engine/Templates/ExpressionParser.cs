@@ -208,7 +208,7 @@ sealed partial class Parser
                 Next();
                 return new DictExpr(token.Line, pairs);
             default:
-                throw Error($"Unexpected {token.Describe()}");
+                throw Error($"unexpected {token.Describe()}");
         }
     }
 
@@ -222,7 +222,7 @@ sealed partial class Parser
                 var name = Current;
                 if (name.Kind == TokenKind.Name) { Next(); node = new AttributeExpr(node.Line, node, name.Text); }
                 else if (name.Kind == TokenKind.Integer) { Next(); node = new ItemExpr(node.Line, node, new ConstExpr(name.Line, name.Value)); }
-                else throw Error($"Expected a name after '.', got {name.Describe()}");
+                else throw Error($"expected name or number after '.', got {name.Describe()}");
             }
             else if (Current.IsOperator("[")) { Next(); node = ParseSubscript(node); }
             else if (Current.IsOperator("(")) node = new CallExpr(node.Line, node, ParseCallArguments());

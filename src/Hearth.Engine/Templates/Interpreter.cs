@@ -123,7 +123,7 @@ sealed partial class Interpreter(TemplateContext limits)
             case NameTarget name: scope.Set(name.Name, value); break;
             case AttributeTarget attribute:
                 if (!scope.TryGet(attribute.Object, out var owner) || owner is not Namespace ns)
-                    throw new TemplateRenderException("can only assign attributes on namespace objects (namespace())", "TemplateRuntimeError", attribute.Line);
+                    throw new TemplateRenderException("cannot assign attribute on non-namespace object", "TemplateRuntimeError", attribute.Line);
                 ns.Attributes[attribute.Attribute] = value;
                 break;
             case TupleTarget tuple:

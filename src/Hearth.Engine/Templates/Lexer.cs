@@ -137,7 +137,7 @@ sealed class Lexer
         {
             pos = SkipWhitespace(pos);
             if (pos >= src.Length)
-                throw Error(block ? "Unexpected end of template, expected end of statement ('%}')" : "Unexpected end of template, expected end of print statement ('}}')", tagStart);
+                throw Error($"unexpected end of template, expected '{Token.DescribeKind(block ? TokenKind.BlockEnd : TokenKind.VariableEnd)}'.", tagStart);
             if (brackets.Count == 0 && TryTagEnd(block)) return;
 
             char c = src[pos];
@@ -152,13 +152,13 @@ sealed class Lexer
             else
             {
                 string? op = Operators.FirstOrDefault(o => At(pos, o));
-                if (op == null) throw Error($"Unexpected char '{c}'", pos);
+                if (op == null) throw Error($"unexpected char '{c}'", pos);
                 if (op is "(" or "[" or "{") brackets.Push(op switch { "(" => ')', "[" => ']', _ => '}' });
                 else if (op is ")" or "]" or "}")
                 {
-                    if (brackets.Count == 0) throw Error($"Unexpected '{op}'", pos);
+                    if (brackets.Count == 0) throw Error($"unexpected '{op}'", pos);
                     char expected = brackets.Pop();
-                    if (expected != op[0]) throw Error($"Unexpected '{op}', expected '{expected}'", pos);
+                    if (expected != op[0]) throw Error($"unexpected '{op}', expected '{expected}'", pos);
                 }
                 pos += op.Length;
                 Emit(TokenKind.Operator, op, start);
@@ -203,6 +203,16 @@ sealed class Lexer
     void LexNumber()
     {
         int start = pos;
+        if (src[pos] == '0' && pos + 1 < src.Length && char.ToLowerInvariant(src[pos + 1]) is 'x' or 'o' or 'b')
+        {
+            int radix = char.ToLowerInvariant(src[pos + 1]) switch { 'x' => 16, 'o' => 8, _ => 2 };
+            pos += 2;
+            while (pos < src.Length && (char.IsAsciiHexDigit(src[pos]) || src[pos] == '_')) pos++;
+            string literal = src[start..pos];
+            try { Emit(TokenKind.Integer, literal, start, Convert.ToInt64(literal[2..].Replace("_", ""), radix)); }
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException) { throw Error($"Invalid integer literal {literal}", start); }
+            return;
+        }
         bool isFloat = false;
         while (pos < src.Length && (char.IsAsciiDigit(src[pos]) || src[pos] == '_')) pos++;
         if (pos + 1 < src.Length && src[pos] == '.' && char.IsAsciiDigit(src[pos + 1]) && (start == 0 || src[start - 1] != '.'))

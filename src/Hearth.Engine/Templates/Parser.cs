@@ -8,7 +8,8 @@ sealed partial class Parser
     readonly List<Token> tokens;
     int index;
     int depth;
-    int loopDepth; // {% break %} and {% continue %} are only valid inside a for body (not inside a macro in it)
+    int loopDepth;
+    readonly Stack<string[]> openBlocks = new(); // end tags each open block waits for, for error messages // {% break %} and {% continue %} are only valid inside a for body (not inside a macro in it)
 
     Parser(List<Token> tokens) => this.tokens = tokens;
 
@@ -16,7 +17,7 @@ sealed partial class Parser
     {
         var parser = new Parser(Lexer.Tokenize(source));
         var body = parser.ParseBody([]);
-        if (parser.Current.Kind != TokenKind.Eof) throw parser.Error($"Unexpected {parser.Current.Describe()}");
+        if (parser.Current.Kind != TokenKind.Eof) throw parser.Error($"unexpected {parser.Current.Describe()}");
         return body;
     }
 
@@ -28,6 +29,7 @@ sealed partial class Parser
     List<Node> ParseBody(string[] endKeywords)
     {
         Enter();
+        if (endKeywords.Length > 0) openBlocks.Push(endKeywords);
         var body = new List<Node>();
         while (true)
         {
@@ -35,8 +37,7 @@ sealed partial class Parser
             switch (token.Kind)
             {
                 case TokenKind.Eof:
-                    if (endKeywords.Length > 0)
-                        throw Error($"Unexpected end of template. Jinja was looking for the following tags: {string.Join(" or ", endKeywords.Select(k => $"'{k}'"))}. The innermost block that needs to be closed is '{BlockNameFor(endKeywords)}'");
+                    if (endKeywords.Length > 0) throw Error($"Unexpected end of template. {LookingFor()}");
                     depth--;
                     return body;
                 case TokenKind.Data:
@@ -55,23 +56,30 @@ sealed partial class Parser
                     {
                         Next();
                         depth--;
+                        openBlocks.Pop();
                         return body;
                     }
                     Next();
                     body.Add(ParseStatement());
                     break;
                 default:
-                    throw Error($"Unexpected {token.Describe()}");
+                    throw Error($"unexpected {token.Describe()}");
             }
         }
     }
 
-    static string BlockNameFor(string[] endKeywords) => endKeywords[^1].StartsWith("end") ? endKeywords[^1][3..] : endKeywords[0];
+    /// <summary>"Jinja was looking for the following tags: 'endfor' or 'else'. The innermost block that needs to be closed is 'for'."</summary>
+    string LookingFor()
+    {
+        var expected = openBlocks.Peek();
+        string block = expected.First(k => k.StartsWith("end"))[3..];
+        return $"Jinja was looking for the following tags: {string.Join(" or ", expected.Select(k => $"'{k}'"))}. The innermost block that needs to be closed is '{block}'.";
+    }
 
     Node ParseStatement()
     {
         var keyword = Current;
-        if (keyword.Kind != TokenKind.Name) throw Error("Tag name expected");
+        if (keyword.Kind != TokenKind.Name) throw Error("tag name expected");
         Next();
         return keyword.Text switch
         {
@@ -87,8 +95,8 @@ sealed partial class Parser
             "break" => EndOfStatement(new BreakNode(keyword.Line)),
             "continue" => EndOfStatement(new ContinueNode(keyword.Line)),
             "elif" or "else" or "endif" or "endfor" or "endset" or "endmacro" or "endcall" or "endfilter" or "endwith" or "endgeneration"
-                => throw Error($"Encountered unknown tag '{keyword.Text}'. Jinja was looking for a matching opening tag", keyword),
-            _ => throw Error($"Encountered unknown tag '{keyword.Text}'", keyword),
+                => throw Error($"Encountered unknown tag '{keyword.Text}'." + (openBlocks.Count > 0 ? " " + LookingFor() : ""), keyword),
+            _ => throw Error($"Encountered unknown tag '{keyword.Text}'.", keyword),
         };
     }
 
@@ -102,7 +110,7 @@ sealed partial class Parser
     {
         var branches = new List<(Expr, List<Node>)>();
         List<Node>? elseBody = null;
-        var condition = ParseExpression();
+        var condition = ParseTuple(allowEmpty: false, withConditional: false);
         Expect(TokenKind.BlockEnd);
         while (true)
         {
@@ -111,7 +119,7 @@ sealed partial class Parser
             var end = Next();
             if (end.Text == "elif")
             {
-                condition = ParseExpression();
+                condition = ParseTuple(allowEmpty: false, withConditional: false);
                 Expect(TokenKind.BlockEnd);
                 continue;
             }
@@ -249,7 +257,7 @@ sealed partial class Parser
             var name = ExpectKind(TokenKind.Name).Text;
             Expr? defaultValue = null;
             if (Current.IsOperator("=")) { Next(); defaultValue = ParseExpression(); }
-            else if (parameters.Count > 0 && parameters[^1].Default != null) throw Error("Non-default argument follows default argument");
+            else if (parameters.Count > 0 && parameters[^1].Default != null) throw Error("non-default argument follows default argument");
             parameters.Add(new MacroParameter(name, defaultValue));
         }
         Next();
@@ -306,14 +314,7 @@ sealed partial class Parser
     {
         if (Current.Kind != kind)
         {
-            string wanted = kind switch
-            {
-                TokenKind.BlockEnd => "end of statement block",
-                TokenKind.VariableEnd => "end of print statement",
-                TokenKind.Name => "name",
-                _ => kind.ToString(),
-            };
-            throw Error($"Expected {wanted}, got {Current.Describe()}");
+            throw Error($"expected token '{Token.DescribeKind(kind)}', got {Current.Describe()}");
         }
         return Next();
     }
@@ -322,13 +323,13 @@ sealed partial class Parser
 
     void ExpectOperator(string op)
     {
-        if (!Current.IsOperator(op)) throw Error($"Expected '{op}', got {Current.Describe()}");
+        if (!Current.IsOperator(op)) throw Error($"expected token '{op}', got {Current.Describe()}");
         Next();
     }
 
     void ExpectName(string name)
     {
-        if (!Current.IsName(name)) throw Error($"Expected '{name}', got {Current.Describe()}");
+        if (!Current.IsName(name)) throw Error($"expected token '{name}', got {Current.Describe()}");
         Next();
     }
 

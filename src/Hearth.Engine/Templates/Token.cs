@@ -9,12 +9,21 @@ readonly record struct Token(TokenKind Kind, string Text, int Line, int Column, 
     public bool IsOperator(string op) => Kind == TokenKind.Operator && Text == op;
     public bool IsName(string name) => Kind == TokenKind.Name && Text == name;
 
-    public string Describe() => Kind switch
+    /// <summary>jinja2's describe_token, for messages: names and operators as written, other kinds by name.</summary>
+    public string Describe() => "'" + (Kind switch
+    {
+        TokenKind.Name or TokenKind.Operator => Text,
+        _ => DescribeKind(Kind),
+    }) + "'";
+
+    public static string DescribeKind(TokenKind kind) => kind switch
     {
         TokenKind.Eof => "end of template",
         TokenKind.Data => "template data",
+        TokenKind.BlockBegin => "begin of statement block",
         TokenKind.BlockEnd => "end of statement block",
+        TokenKind.VariableBegin => "begin of print statement",
         TokenKind.VariableEnd => "end of print statement",
-        _ => $"'{Text}'",
+        _ => kind.ToString().ToLowerInvariant(),
     };
 }
