@@ -48,8 +48,55 @@ internal static class LogitMath
     {
         var max = Max(values);
         if (float.IsNegativeInfinity(max)) return max;
+        var i = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        {
+            var shift = new Vector<float>(max);
+            var acc = Vector<float>.Zero;
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+                acc += Vector.Exp(new Vector<float>(values[i..]) - shift);
+            sum = Vector.Sum(acc);
+        }
+        for (; i < values.Length; i++) sum += MathF.Exp(values[i] - max);
+        return max + (float)Math.Log(sum);
+    }
+
+    public static float LogSumExpScalar(ReadOnlySpan<float> values)
+    {
+        var max = MaxScalar(values);
+        if (float.IsNegativeInfinity(max)) return max;
         double sum = 0;
         foreach (var v in values) sum += MathF.Exp(v - max);
         return max + (float)Math.Log(sum);
+    }
+
+    /// <summary>Softmax weights in place, unnormalized: v = exp((v - max) × scale); returns their sum.</summary>
+    public static double ExpInPlace(Span<float> values, float max, float scale)
+    {
+        var i = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        {
+            var shift = new Vector<float>(max);
+            var factor = new Vector<float>(scale);
+            var acc = Vector<float>.Zero;
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var w = Vector.Exp((new Vector<float>(values[i..]) - shift) * factor);
+                w.CopyTo(values[i..]);
+                acc += w;
+            }
+            sum = Vector.Sum(acc);
+        }
+        for (; i < values.Length; i++) sum += values[i] = MathF.Exp((values[i] - max) * scale);
+        return sum;
+    }
+
+    public static double ExpInPlaceScalar(Span<float> values, float max, float scale)
+    {
+        double sum = 0;
+        for (var i = 0; i < values.Length; i++) sum += values[i] = MathF.Exp((values[i] - max) * scale);
+        return sum;
     }
 }

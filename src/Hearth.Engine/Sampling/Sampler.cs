@@ -105,14 +105,7 @@ public sealed class Sampler
         // temperature, then unnormalized softmax: the most likely candidate gets weight 1
         var max = sorted ? weights[0] : LogitMath.Max(weights[..count]);
         if (float.IsNegativeInfinity(max) || float.IsNaN(max)) return ids[0];
-        var invTemperature = 1f / _options.Temperature;
-        var total = 0.0;
-        for (var i = 0; i < count; i++)
-        {
-            var w = MathF.Exp((weights[i] - max) * invTemperature);
-            weights[i] = w;
-            total += w;
-        }
+        var total = LogitMath.ExpInPlace(weights[..count], max, 1f / _options.Temperature);
 
         if (_options.TopP < 1)
         {

@@ -49,6 +49,23 @@ public class SelectionTests
         Assert.Equal(LogitMath.ArgMaxScalar(values), LogitMath.ArgMax(values));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(13)]
+    [InlineData(151_936)]
+    public void Vectorized_exp_sums_match_the_scalar_reference(int n)
+    {
+        var random = new Random(n + 1);
+        var values = Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 60 - 30)).ToArray();
+        Assert.Equal(LogitMath.LogSumExpScalar(values), LogitMath.LogSumExp(values), 4);
+        var vector = values.ToArray();
+        var scalar = values.ToArray();
+        var max = values.Max();
+        var sum = LogitMath.ExpInPlace(vector, max, 1.3f);
+        Assert.Equal(LogitMath.ExpInPlaceScalar(scalar, max, 1.3f), sum, sum * 1e-5);
+        for (var i = 0; i < n; i++) Assert.Equal(scalar[i], vector[i], Math.Max(scalar[i] * 1e-5f, 1e-30f));
+    }
+
     [Fact]
     public void Log_sum_exp_is_stable_for_large_logits()
     {
