@@ -11,6 +11,7 @@ namespace Hearth.Engine.Kernels;
 /// </summary>
 internal static unsafe class Activations
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Convert(GgmlType vecDotType, float* x, byte* y, int cols)
     {
         if (Avx2.IsSupported)
@@ -37,6 +38,7 @@ internal static unsafe class Activations
     static Vector256<float> Abs(Vector256<float> v) => Avx.AndNot(Vector256.Create(-0f), v);
 
     /// <summary>ggml-cpu's AVX2 quantize_row_q8_0 (what the scalar QuantizeActivations mirrors).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0Avx2(float* x, byte* y, int cols)
     {
         for (int b = 0; b < cols / 32; b++, x += 32, y += 34)
@@ -67,6 +69,7 @@ internal static unsafe class Activations
     }
 
     /// <summary>quantize_row_q8_K_ref vectorized: the signed value of largest magnitude sets iscale = -127/max.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8KAvx2(float* x, byte* y, int cols)
     {
         for (int b = 0; b < cols / 256; b++, x += 256, y += Q8K.BlockBytes)

@@ -256,7 +256,12 @@ sealed class Lexer
                 case 'n': sb.Append('\n'); break;
                 case 't': sb.Append('\t'); break;
                 case 'r': sb.Append('\r'); break;
-                case '0': sb.Append('\0'); break;
+                case >= '0' and <= '7':
+                    // Octal escape: up to three digits, as in Python.
+                    int code = e - '0';
+                    for (int k = 0; k < 2 && pos < src.Length && src[pos] is >= '0' and <= '7'; k++) code = code * 8 + (src[pos++] - '0');
+                    sb.Append((char)code);
+                    break;
                 case 'a': sb.Append('\a'); break;
                 case 'b': sb.Append('\b'); break;
                 case 'f': sb.Append('\f'); break;

@@ -132,4 +132,16 @@ public unsafe class SimdAgreementTests
             }
         }
     }
+
+    [Fact]
+    public void ScalarFastHalfConversionMatchesHalfForEveryValue()
+    {
+        for (int h = 0; h < 65536; h++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)h);
+            float got = Fp16.ToFloatFast((ushort)h);
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(got));
+            else Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(got));
+        }
+    }
 }
