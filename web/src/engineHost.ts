@@ -57,6 +57,10 @@ export class EngineHost {
 
   /** The engine for this model if it is loaded or can be loaded from the cache without a download; else null. */
   async ready(entry: CatalogEntry): Promise<ChatEngine | null> {
+    if (this.engine?.broken) {
+      await this.engine.unload().catch(() => {});
+      this.engine = null;
+    }
     if (this.engine?.modelId === entry.id) return this.engine;
     if (!(await this.isCached(entry))) return null;
     const caps = await this.caps();
