@@ -107,8 +107,11 @@ export class EngineHost {
       }));
       onProgress({ loaded: blob.size, total: blob.size, fraction: 1, etaSeconds: 0, text: 'loading into memory' });
       const caps = await this.caps();
+      // Threads need SharedArrayBuffer (cross-origin isolation) and workers (not in a service worker).
+      // Default: half the logical cores (about the physical ones), and both cores of a dual-core machine.
+      const cores = navigator.hardwareConcurrency || 2;
       const threads = this.inServiceWorker || !caps.crossOriginIsolated ? 1
-        : this.config.threads || Math.max(1, Math.floor((navigator.hardwareConcurrency || 2) / 2));
+        : this.config.threads || (cores >= 4 ? Math.floor(cores / 2) : cores);
       engine = await WllamaEngine.load(blob, { modelId: entry.id, contextWindow: entry.contextWindow, threads, chatTemplate: entry.chatTemplate ?? false });
     } else {
       const started = Date.now();
