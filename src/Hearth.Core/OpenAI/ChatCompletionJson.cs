@@ -19,7 +19,7 @@ public static class ChatCompletionJson
         IReadOnlyList<TokenLogprob>? logprobs, UsageDetails? usage, GenerationTimings? timings)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using var w = new Utf8JsonWriter(buffer);
+        using var w = new Utf8JsonWriter(buffer, WireJson.Options);
         Header(w, id, "chat.completion");
         w.WriteStartArray("choices");
         w.WriteStartObject();

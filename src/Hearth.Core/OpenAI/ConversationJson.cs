@@ -86,7 +86,7 @@ public static class ConversationJson
     static ReadOnlyMemory<byte> Write(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer)) write(w);
+        using (var w = new Utf8JsonWriter(buffer, WireJson.Options)) write(w);
         return buffer.WrittenMemory;
     }
 }

@@ -8,7 +8,7 @@ public static class ErrorJson
     public static byte[] ToUtf8(ApiException e)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, WireJson.Options))
         {
             w.WriteStartObject();
             Write(w, e);

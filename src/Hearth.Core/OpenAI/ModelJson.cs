@@ -10,7 +10,7 @@ public static class ModelJson
     public static ReadOnlyMemory<byte> List(IReadOnlyList<ModelDescriptor> models)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, WireJson.Options))
         {
             w.WriteStartObject();
             w.WriteString("object", "list");
@@ -84,7 +84,7 @@ public static class ModelJson
     public static ReadOnlyMemory<byte> Unloaded(string model, bool wasLoaded)
     {
         var buffer = new ArrayBufferWriter<byte>(64);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, WireJson.Options))
         {
             w.WriteStartObject();
             w.WriteString("object", "model.unload");

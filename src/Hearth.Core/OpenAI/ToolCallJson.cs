@@ -27,7 +27,7 @@ public static class ToolCallJson
     {
         if (calls.Count == 0) return null;
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, WireJson.Options))
         {
             w.WriteStartArray();
             foreach (var c in calls) Write(w, c);

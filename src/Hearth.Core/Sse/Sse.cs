@@ -14,7 +14,7 @@ public static class Sse
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         buffer.Write("data: "u8);
-        using (var w = new Utf8JsonWriter(buffer)) writeJson(w);
+        using (var w = new Utf8JsonWriter(buffer, Hearth.Core.OpenAI.WireJson.Options)) writeJson(w);
         buffer.Write("\n\n"u8);
         return buffer.WrittenMemory;
     }
