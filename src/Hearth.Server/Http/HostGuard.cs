@@ -56,7 +56,8 @@ sealed class HostGuard(RequestDelegate next, ServerOptions options)
     bool HostAllowed(string host)
     {
         if (host is "localhost" || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)) return true;
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && (IPAddress.IsLoopback(ip) || host.Trim('[', ']') == options.Host)) return true;
+        // DNS rebinding needs a name that resolves to us; an address literal cannot be rebound.
+        if (IPAddress.TryParse(host.Trim('[', ']'), out _)) return true;
         return options.AllowedHosts.Any(a => a == "*" || string.Equals(a, host, StringComparison.OrdinalIgnoreCase));
     }
 

@@ -24,6 +24,7 @@ public class GuardTests
         Assert.Equal(HttpStatusCode.OK, (await server.Http.SendAsync(Get("/v1/models", host: "localhost:1234"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Http.SendAsync(Get("/v1/models", host: "hearth.example"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Http.SendAsync(Get("/v1/models", host: "[::1]:80"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.SendAsync(Get("/v1/models", host: "192.168.1.20:11435"))).StatusCode);
     }
 
     [Fact]
