@@ -29,7 +29,7 @@ public sealed class ChatCompletionHandler(IModelRegistry models, ConversationSto
         var created = false;
         if (conversationId is not null)
         {
-            if (await store.GetAsync(conversationId, cancellationToken) is null) throw ApiException.NotFound("conversation", conversationId, "conversation_not_found");
+            if (await store.GetAsync(conversationId, cancellationToken) is null) throw new ApiException(404, $"No conversation with id '{conversationId}'.", "invalid_request_error", "conversation_id", "conversation_not_found");
         }
         else
         {

@@ -113,7 +113,7 @@ public static class ChatRequestParser
             if (s.ValueKind != JsonValueKind.String) throw ApiException.InvalidType("stop", "a string or an array of strings");
             list.Add(s.GetString()!);
         }
-        if (list.Count > 16) throw ApiException.InvalidValue("stop", "at most 16 stop sequences.");
+        if (list.Count > 4) throw ApiException.InvalidValue("stop", "at most 4 stop sequences.");
         return NonEmpty(list);
 
         static List<string> NonEmpty(List<string> list) =>

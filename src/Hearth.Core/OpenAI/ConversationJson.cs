@@ -71,6 +71,14 @@ public static class ConversationJson
         Optional(w, "provider", m.Provider);
         if (m.PromptTokens is int p) w.WriteNumber("prompt_tokens", p);
         if (m.CompletionTokens is int c) w.WriteNumber("completion_tokens", c);
+        if (m.PromptTokens is not null || m.CompletionTokens is not null)
+        {
+            w.WriteStartObject("usage");
+            w.WriteNumber("prompt_tokens", m.PromptTokens ?? 0);
+            w.WriteNumber("completion_tokens", m.CompletionTokens ?? 0);
+            w.WriteNumber("total_tokens", (m.PromptTokens ?? 0) + (m.CompletionTokens ?? 0));
+            w.WriteEndObject();
+        }
         Optional(w, "finish_reason", m.FinishReason);
         w.WriteBoolean("interrupted", m.Interrupted);
         if (m.Timings is not null) { w.WritePropertyName("timings"); w.WriteRawValue(m.Timings); }

@@ -17,7 +17,17 @@ public static class MessageParser
         return list;
     }
 
-    static ChatMessage Parse(JsonElement m, string param)
+    /// <summary>Errors inside a message name the <c>messages</c> parameter (as OpenAI does); their text says where.</summary>
+    static ChatMessage Parse(JsonElement m, string where)
+    {
+        try { return ParseOne(m, where); }
+        catch (ApiException e) when (e.Param != "messages")
+        {
+            throw new ApiException(e.Status, e.Message, e.Type, "messages", e.Code);
+        }
+    }
+
+    static ChatMessage ParseOne(JsonElement m, string param)
     {
         if (m.ValueKind != JsonValueKind.Object) throw ApiException.InvalidType(param, "an object");
         if (!m.TryGetProperty("role", out var roleValue)) throw ApiException.InvalidRequest($"Missing required parameter: '{param}.role'.", param + ".role", "missing_required_parameter");
