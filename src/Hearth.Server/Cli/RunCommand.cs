@@ -38,7 +38,7 @@ static class RunCommand
                 options.ModelFiles.Add(model);
                 model = Path.GetFileNameWithoutExtension(model);
             }
-            await using var models = Program.DefaultModels(options);
+            await using var models = HearthApp.DefaultModels(options);
             var store = ConversationStore.Open(HearthHome.ConversationsDb(options.Home));
 
             IChatClient engine;

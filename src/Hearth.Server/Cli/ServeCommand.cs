@@ -47,8 +47,8 @@ static class ServeCommand
                 return 2;
             }
 
-            await using var models = Program.DefaultModels(options);
-            await using var app = Program.BuildApp(options, models);
+            await using var models = HearthApp.DefaultModels(options);
+            await using var app = HearthApp.BuildApp(options, models);
             await app.StartAsync(ct);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             // Tests and scripts read this line to find the port.

@@ -41,7 +41,7 @@ public sealed class TestServer : IAsyncDisposable
                 return Model;
             }).AddFile(file);
         }
-        _app = Program.BuildApp(Options, registry);
+        _app = HearthApp.BuildApp(Options, registry);
         _app.StartAsync().GetAwaiter().GetResult();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
