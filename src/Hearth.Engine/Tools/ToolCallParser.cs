@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Hearth.Engine.Tools;
@@ -12,13 +11,14 @@ namespace Hearth.Engine.Tools;
 /// <remarks>
 /// <para>Text that could still become a tool call (a partial <c>&lt;tool_call&gt;</c>, trailing whitespace before
 /// one, a Llama reply that starts with <c>{</c>) is held back until it can be told apart, never lost.</para>
-/// <para>A call is released whole, once its closing tag (Hermes) or closing brace (Llama) has arrived and its JSON
-/// has been read: as two <see cref="ToolCallDelta"/>s, the header (id, name, empty arguments) and the arguments.
-/// Holding it back is what lets a malformed call be given back as content instead of half-streamed.</para>
-/// <para>Malformed calls: when the text inside <c>&lt;tool_call&gt;...&lt;/tool_call&gt;</c>, or a Llama reply's
-/// leading object, is not a JSON object with a string <c>name</c> and an object <c>arguments</c>/<c>parameters</c>,
-/// the text (tags included) is returned as content, unchanged. An unterminated call at the end of the reply is a
-/// call if its JSON is complete, else content.</para>
+/// <para>A call is released whole, once its closing tag (Hermes) or closing bracket (Llama, Mistral) has arrived
+/// and its JSON has been read: as two <see cref="ToolCallDelta"/>s, the header (id, name, empty arguments) and the
+/// arguments. Holding it back is what lets a malformed call be given back as content instead of half-streamed.</para>
+/// <para>Malformed calls: when the text inside <c>&lt;tool_call&gt;...&lt;/tool_call&gt;</c>, or a reply's leading
+/// JSON (Llama, Mistral), is not a call object (a string <c>name</c> and an object <c>arguments</c>/<c>parameters</c>)
+/// or an array of them, that text, tags included, is returned as content, unchanged. An unterminated call at the
+/// end of the reply is a call if its JSON is complete, else content. A closing tag inside a JSON string does not
+/// end a call; so a call whose string never closes runs to the end of the reply (and comes back as content).</para>
 /// <para>Whitespace that only separates content from calls (the template's own newlines) is dropped.</para>
 /// </remarks>
 public sealed class ToolCallParser
@@ -26,8 +26,8 @@ public sealed class ToolCallParser
     enum State { Start, Text, Call, AfterCall }
 
     static readonly IReadOnlyList<ToolStreamDelta> Nothing = [];
-    const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+    readonly ToolCallFormat format;
     readonly bool hermes;
     readonly Func<string> newId;
     readonly StringBuilder pending = new();
@@ -42,12 +42,14 @@ public sealed class ToolCallParser
 
     /// <summary>A parser for one reply.</summary>
     /// <param name="format">The model's tool-call format (<see cref="ToolCallFormat.Detect"/>).</param>
-    /// <param name="idFactory">Makes call ids; default <c>call_</c> and 24 random letters and digits.</param>
+    /// <param name="idFactory">Makes call ids; default <see cref="ToolCallFormat.NewCallId"/>. (A Mistral model's own
+    /// 9-character ids are kept.)</param>
     public ToolCallParser(ToolCallFormat format, Func<string>? idFactory = null)
     {
         ArgumentNullException.ThrowIfNull(format);
-        hermes = format.FormatKind == ToolCallFormat.Kind.Hermes;
-        newId = idFactory ?? (() => "call_" + RandomNumberGenerator.GetString(IdAlphabet, 24));
+        this.format = format;
+        hermes = format.LeadingTag == null;
+        newId = idFactory ?? format.NewCallId;
         state = hermes ? State.Text : State.Start;
     }
 
@@ -94,9 +96,9 @@ public sealed class ToolCallParser
     /// <summary>One move of the state machine; false when it must wait for more text (or all is done).</summary>
     bool Step(bool final) => state switch
     {
-        State.Start => DecideLlamaStart(final),
+        State.Start => DecideLeadingCall(final),
         State.Text => hermes ? HermesText(final) : PlainText(),
-        State.Call => hermes ? HermesCall(final) : LlamaCall(final),
+        State.Call => hermes ? HermesCall(final) : LeadingCall(final),
         _ => AfterCall(final),
     };
 
@@ -159,34 +161,36 @@ public sealed class ToolCallParser
         return true;
     }
 
-    // ---- Llama 3.1/3.2: the reply itself is the call ----
+    // ---- Llama 3.1/3.2, Mistral: a reply that starts with JSON (after an optional tag) is the call ----
 
-    bool DecideLlamaStart(bool final)
+    bool DecideLeadingCall(bool final)
     {
+        string tag = format.LeadingTag!;
         int i = 0;
         while (i < pending.Length && char.IsWhiteSpace(pending[i])) i++;
         var rest = pending.ToString(i, pending.Length - i);
-        if (held.Length == 0 && rest.StartsWith(ToolCallFormat.PythonTag, StringComparison.Ordinal))
+        if (held.Length == 0 && rest.StartsWith(tag, StringComparison.Ordinal))
         {
-            held = pending.ToString(0, i) + ToolCallFormat.PythonTag;
-            pending.Remove(0, i + ToolCallFormat.PythonTag.Length);
+            held = pending.ToString(0, i) + tag;
+            pending.Remove(0, i + tag.Length);
             return true;
         }
-        if (rest.StartsWith('{'))
+        // "[TOOL" may be Mistral's tag or its JSON array: wait until it is one or the other.
+        bool undecided = rest.Length == 0 || (held.Length == 0 && tag.StartsWith(rest, StringComparison.Ordinal));
+        if (undecided && !final) return false;
+        if (rest.Length > 0 && rest[0] == format.Opening)
         {
             held += pending.ToString(0, i);
             pending.Remove(0, i);
             StartCall();
             return true;
         }
-        bool undecided = rest.Length == 0 || (held.Length == 0 && ToolCallFormat.PythonTag.StartsWith(rest, StringComparison.Ordinal));
-        if (undecided && !final) return false;
         GiveBackHeld();
         state = State.Text;
         return true;
     }
 
-    bool LlamaCall(bool final)
+    bool LeadingCall(bool final)
     {
         for (; scanned < pending.Length; scanned++)
         {
@@ -222,13 +226,16 @@ public sealed class ToolCallParser
     /// <summary>A call's text is complete: a call if its JSON reads as one, else content exactly as written.</summary>
     void EndCall(string callJson, string callText)
     {
-        if (ToolCallJson.TryRead(callJson, out var name, out var arguments))
+        if (ToolCallJson.TryRead(callJson, out var read))
         {
-            int index = calls.Count;
-            var id = newId();
-            calls.Add(new ToolCall(id, name, arguments));
-            Emit(new ToolCallDelta(index, id, name, ""));
-            Emit(new ToolCallDelta(index, null, null, arguments));
+            foreach (var call in read)
+            {
+                int index = calls.Count;
+                string id = KeepsModelId(call.Id) ? call.Id! : newId();
+                calls.Add(new ToolCall(id, call.Name, call.Arguments));
+                Emit(new ToolCallDelta(index, id, call.Name, ""));
+                Emit(new ToolCallDelta(index, null, null, call.Arguments));
+            }
             held = "";
             state = State.AfterCall;
         }
@@ -240,6 +247,10 @@ public sealed class ToolCallParser
         }
     }
 
+    /// <summary>Mistral writes its own ids (9 letters and digits, which its template checks): keep them unless repeated.</summary>
+    bool KeepsModelId(string? id) => format == ToolCallFormat.Mistral && id is { Length: 9 } && id.All(char.IsAsciiLetterOrDigit)
+        && !calls.Any(c => c.Id == id);
+
     /// <summary>Whitespace (and Llama's <c>;</c>) after a call is dropped; what follows is another call or content.</summary>
     bool AfterCall(bool final)
     {
@@ -250,7 +261,7 @@ public sealed class ToolCallParser
             if (final) pending.Clear();
             return false;
         }
-        bool another = !hermes && pending[i] == '{';
+        bool another = !hermes && pending[i] == format.Opening;
         held = another ? pending.ToString(0, i) : "";
         pending.Remove(0, i);
         if (another) StartCall();

@@ -11,6 +11,7 @@ public class ToolCallFormatTests
     [InlineData("NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja", "hermes")]
     [InlineData("meta-llama-Llama-3.1-8B-Instruct.jinja", "llama3-json")]
     [InlineData("meta-llama-Llama-3.2-3B-Instruct.jinja", "llama3-json")]
+    [InlineData("mistralai-Mistral-Nemo-Instruct-2407.jinja", "mistral")]
     [InlineData("google-gemma-2-2b-it.jinja", null)]
     [InlineData("microsoft-Phi-3.5-mini-instruct.jinja", null)]
     [InlineData("HuggingFaceTB-SmolLM2-Instruct.jinja", null)]
@@ -25,6 +26,7 @@ public class ToolCallFormatTests
     {
         Assert.Same(ToolCallFormat.Hermes, ToolCallFormat.Detect(null, t => t == "<tool_call>"));
         Assert.Same(ToolCallFormat.Llama3Json, ToolCallFormat.Detect("{{ messages }}", t => t == "<|python_tag|>"));
+        Assert.Same(ToolCallFormat.Mistral, ToolCallFormat.Detect("{{ messages }}", t => t == "[TOOL_CALLS]"));
         Assert.Null(ToolCallFormat.Detect("{{ messages }}", _ => false));
         Assert.Null(ToolCallFormat.Detect(null));
     }
@@ -32,14 +34,19 @@ public class ToolCallFormatTests
     [Fact]
     public void A_forced_call_envelope_reads_back_as_the_call()
     {
-        foreach (var format in new[] { ToolCallFormat.Hermes, ToolCallFormat.Llama3Json })
+        foreach (var format in new[] { ToolCallFormat.Hermes, ToolCallFormat.Llama3Json, ToolCallFormat.Mistral })
         {
             var forced = format.ForcedCall("odd \"name\" ü", null);
             Assert.Equal("""{"type": "object"}""", forced.ArgumentsSchema);
             var result = ToolStream.AssertChunkingInvariant(format, forced.Prefix + """{"x": [1]}""" + forced.Suffix);
             Assert.Equal("", result.Content);
-            Assert.Equal([new ToolCall("call_0", "odd \"name\" ü", """{"x": [1]}""")], result.ToolCalls);
+            string id = format == ToolCallFormat.Mistral ? forced.Suffix.Substring(9, 9) : "call_0";
+            Assert.Equal([new ToolCall(id, "odd \"name\" ü", """{"x": [1]}""")], result.ToolCalls);
         }
+        Assert.Matches("^, \"id\": \"[A-Za-z0-9]{9}\"}]$", ToolCallFormat.Mistral.ForcedCall("f", null).Suffix);
+        Assert.Equal("[TOOL_CALLS][{\"name\": \"f\", \"arguments\": ", ToolCallFormat.Mistral.ForcedCall("f", null).Prefix);
+        Assert.Matches("^[A-Za-z0-9]{9}$", ToolCallFormat.Mistral.NewCallId());
+        Assert.Matches("^call_[A-Za-z0-9]{24}$", ToolCallFormat.Hermes.NewCallId());
         Assert.Equal("<tool_call>\n{\"name\": \"f\", \"arguments\": ", ToolCallFormat.Hermes.ForcedCall("f", null).Prefix);
         Assert.Equal("}\n</tool_call>", ToolCallFormat.Hermes.ForcedCall("f", null).Suffix);
         Assert.Equal("\n", ToolCallFormat.Hermes.ParallelCallSeparator);

@@ -128,6 +128,30 @@ public class ToolCallParserTests
         Assert.Empty(result.ToolCalls);
     }
 
+    [Theory]
+    [InlineData("[TOOL_CALLS][{\"name\": \"f\", \"arguments\": {\"a\": 1}, \"id\": \"abcDEF123\"}, {\"name\": \"g\", \"arguments\": {}, \"id\": \"abcDEF123\"}]", "abcDEF123", "call_0")]
+    [InlineData(" [{\"name\": \"f\", \"arguments\": {\"a\": 1}}, {\"name\": \"g\", \"arguments\": {}, \"id\": \"short\"}]", "call_0", "call_1")]
+    public void Mistral_calls_keep_their_own_ids_when_usable(string text, string firstId, string secondId)
+    {
+        var result = ToolStream.AssertChunkingInvariant(ToolCallFormat.Mistral, text);
+        Assert.Equal("", result.Content);
+        Assert.Equal([new ToolCall(firstId, "f", "{\"a\": 1}"), new ToolCall(secondId, "g", "{}")], result.ToolCalls);
+    }
+
+    [Theory]
+    [InlineData("Hello [TOOL_CALLS]")]
+    [InlineData("[1] is a citation.")]
+    [InlineData("[TOOL_CALLS][]")]
+    [InlineData("[TOOL_CALLS][{\"name\": \"f\", \"arguments\": {}}, 7]")]
+    [InlineData("[TOOL_CALLS]{\"name\": \"f\", \"arguments\": {}}")]
+    [InlineData("[TOOL")]
+    public void Mistral_replies_that_are_not_calls_come_back_as_content(string text)
+    {
+        var result = ToolStream.AssertChunkingInvariant(ToolCallFormat.Mistral, text);
+        Assert.Equal(text, result.Content);
+        Assert.Empty(result.ToolCalls);
+    }
+
     [Fact]
     public void A_Llama_reply_starting_like_a_call_is_held_until_its_object_closes()
     {

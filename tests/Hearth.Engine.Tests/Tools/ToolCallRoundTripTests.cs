@@ -20,6 +20,7 @@ public class ToolCallRoundTripTests
         { "NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja", "<|im_end|>", false, true },
         { "meta-llama-Llama-3.1-8B-Instruct.jinja", "<|eot_id|>", false, false },
         { "meta-llama-Llama-3.2-3B-Instruct.jinja", "<|eot_id|>", false, false },
+        { "mistralai-Mistral-Nemo-Instruct-2407.jinja", "</s>", false, true },
     };
 
     const string Tools = """
@@ -47,7 +48,7 @@ public class ToolCallRoundTripTests
             {
                 var reply = RenderReply(template, endOfTurn, content, [("get_weather", arguments)]);
                 var result = ToolStream.AssertChunkingInvariant(FormatOf(template), reply);
-                AssertCalls(result, content, [("get_weather", arguments)]);
+                AssertCalls(FormatOf(template), result, content, [("get_weather", arguments)]);
             }
         }
     }
@@ -68,7 +69,7 @@ public class ToolCallRoundTripTests
         string content = rendersContent ? "Checking both." : "";
         var reply = RenderReply(template, endOfTurn, content, calls);
         var result = ToolStream.AssertChunkingInvariant(FormatOf(template), reply);
-        AssertCalls(result, content, calls);
+        AssertCalls(FormatOf(template), result, content, calls);
     }
 
     [Theory]
@@ -81,6 +82,8 @@ public class ToolCallRoundTripTests
         {
             var reply = RenderReply(template, endOfTurn, "", [("get_weather", arguments)]);
             var forced = format.ForcedCall("get_weather", """{"type": "object"}""");
+            // Mistral's envelope carries a fresh call id where the rendered message has the one it was given.
+            if (format == ToolCallFormat.Mistral) reply = reply.Replace(MessageId(0), forced.Suffix.Substring(9, 9));
             string argumentsText = reply[forced.Prefix.Length..^forced.Suffix.Length];
             Assert.Equal(forced.Prefix + argumentsText + forced.Suffix, reply);
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse(arguments), JsonNode.Parse(argumentsText)));
@@ -94,13 +97,17 @@ public class ToolCallRoundTripTests
         return format;
     }
 
-    static void AssertCalls(ToolCallParseResult result, string content, (string Name, string Arguments)[] expected)
+    /// <summary>Ids of the rendered calls: 9 characters, as Mistral's template demands.</summary>
+    static string MessageId(int index) => $"call{index:D5}";
+
+    static void AssertCalls(ToolCallFormat format, ToolCallParseResult result, string content, (string Name, string Arguments)[] expected)
     {
         Assert.Equal(content, result.Content);
         Assert.Equal(expected.Length, result.ToolCalls.Count);
         for (int i = 0; i < expected.Length; i++)
         {
-            Assert.Equal($"call_{i}", result.ToolCalls[i].Id);
+            // Mistral models write their own ids, which are kept; the others get the parser's.
+            Assert.Equal(format == ToolCallFormat.Mistral ? MessageId(i) : $"call_{i}", result.ToolCalls[i].Id);
             Assert.Equal(expected[i].Name, result.ToolCalls[i].Name);
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected[i].Arguments), JsonNode.Parse(result.ToolCalls[i].Arguments)),
                 $"{expected[i].Arguments} came back as {result.ToolCalls[i].Arguments}");
@@ -116,7 +123,7 @@ public class ToolCallRoundTripTests
         var template = ChatTemplate.Parse(File.ReadAllText(TestModels.Path("templates/" + templateFile)));
         var toolCalls = calls.Select((c, i) => new JsonObject
         {
-            ["id"] = $"call_{i}",
+            ["id"] = MessageId(i),
             ["type"] = "function",
             ["function"] = new JsonObject { ["name"] = c.Name, ["arguments"] = JsonNode.Parse(c.Arguments) },
         });
@@ -124,7 +131,7 @@ public class ToolCallRoundTripTests
         {
             new JsonObject { ["role"] = "user", ["content"] = "What is the weather in Paris?" },
             new JsonObject { ["role"] = "assistant", ["content"] = content, ["tool_calls"] = new JsonArray([.. toolCalls]) },
-            new JsonObject { ["role"] = "tool", ["tool_call_id"] = "call_0", ["content"] = "{\"temperature\": 18}" },
+            new JsonObject { ["role"] = "tool", ["tool_call_id"] = MessageId(0), ["content"] = "{\"temperature\": 18}" },
         };
         var tools = JsonDocument.Parse(Tools).RootElement;
         string Render(JsonArray list, bool generationPrompt) => template.Render(new TemplateContext
