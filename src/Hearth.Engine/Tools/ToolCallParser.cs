@@ -39,6 +39,7 @@ public sealed class ToolCallParser
     int scanned;
     string held = "";
     bool finished;
+    bool objectStarted;
 
     /// <summary>A parser for one reply.</summary>
     /// <param name="format">The model's tool-call format (<see cref="ToolCallFormat.Detect"/>).</param>
@@ -140,6 +141,12 @@ public sealed class ToolCallParser
         string close = ToolCallFormat.CloseTag;
         for (; scanned < pending.Length; scanned++)
         {
+            if (!objectStarted && !char.IsWhiteSpace(pending[scanned]))
+            {
+                // Not JSON after the tag (prose that mentions <tool_call>): give it back now, not at the end.
+                if (pending[scanned] != '{') return NotACall();
+                objectStarted = true;
+            }
             if (!json.InString && pending[scanned] == '<')
             {
                 int available = Math.Min(close.Length, pending.Length - scanned);
@@ -221,6 +228,17 @@ public sealed class ToolCallParser
         state = State.Call;
         json = default;
         scanned = 0;
+        objectStarted = false;
+    }
+
+    /// <summary>The text since the tag cannot be a call: it is content, and scanning resumes as text after it.</summary>
+    bool NotACall()
+    {
+        EmitContent(held + pending.ToString(0, scanned));
+        pending.Remove(0, scanned);
+        held = "";
+        state = State.Text;
+        return true;
     }
 
     /// <summary>A call's text is complete: a call if its JSON reads as one, else content exactly as written.</summary>

@@ -59,6 +59,7 @@ public class ToolCallParserTests
     [InlineData("<tool_call>{\"name\": \"f\", \"arguments\": \"not json\"}</tool_call>")]
     [InlineData("<tool_call>[\"f\"]</tool_call> after")]
     [InlineData("x <tool_call>plain words</tool_call>")]
+    [InlineData("<tool_call></tool_call><tool_call>\n</tool_call>")]
     [InlineData("<tool_call>{\"name\": \"f\", \"arguments\": {}}} trailing</tool_call>")]
     [InlineData("cut off: <tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": ")]
     [InlineData("cut off: <tool_call>\n{\"name\": \"f\", \"arguments\": {}}\n</tool_")]
@@ -71,12 +72,27 @@ public class ToolCallParserTests
     }
 
     [Fact]
+    public void A_tag_followed_by_prose_is_given_back_at_once()
+    {
+        var parser = new ToolCallParser(Hermes);
+        Assert.Equal("Write", ContentOf(parser.Push("Write\n<tool_call>")));
+        Assert.Equal("\n<tool_call> then", ContentOf(parser.Push(" then")));
+        Assert.Equal(" JSON.", ContentOf(parser.Push(" JSON.")));
+        Assert.Empty(parser.Finish());
+        Assert.Equal("Write\n<tool_call> then JSON.", parser.Content);
+    }
+
+    [Fact]
     public void A_good_call_after_a_malformed_one_is_still_a_call()
     {
         string bad = "<tool_call>{\"name\": \"f\" \"arguments\": {}}</tool_call>";
         var result = ToolStream.AssertChunkingInvariant(Hermes, bad + "\n<tool_call>{\"name\": \"g\", \"arguments\": {\"b\": [1]}}</tool_call>");
         Assert.Equal(bad, result.Content);
         Assert.Equal([new ToolCall("call_0", "g", "{\"b\": [1]}")], result.ToolCalls);
+
+        result = ToolStream.AssertChunkingInvariant(Hermes, "<tool_call><tool_call>{\"name\": \"f\"}");
+        Assert.Equal("<tool_call>", result.Content);
+        Assert.Equal([new ToolCall("call_0", "f", "{}")], result.ToolCalls);
     }
 
     [Theory]
