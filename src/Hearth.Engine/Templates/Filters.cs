@@ -280,7 +280,7 @@ static partial class Filters
         {
             var extra = a.Named.FirstOrDefault(n => n.Name is not ("attribute" or "default"));
             if (extra.Name != null) throw new TemplateRenderException($"Unexpected keyword argument '{extra.Name}'", "FilterArgumentError");
-            return AttributeGetter(a.Get(99, "attribute"), a.Get(99, "default"));
+            return AttributeGetter(a.GetNamed("attribute"), a.GetNamed("default"));
         }
         if (a.Positional.Count == 0) throw new TemplateRenderException("map requires a filter argument", "FilterArgumentError");
         string filter = Text(a.Positional[0]);

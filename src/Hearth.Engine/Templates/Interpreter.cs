@@ -27,8 +27,9 @@ sealed partial class Interpreter(TemplateContext limits)
         {
             throw new TemplateRenderException("template nests too deeply", "RecursionError");
         }
-        catch (Exception e) when (e is InvalidCastException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException or FormatException or OverflowException)
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
+            // A bug in the interpreter must still surface as a render error, never take the host down.
             throw new TemplateRenderException($"{e.GetType().Name}: {e.Message}", "InternalError");
         }
         return output.ToString();

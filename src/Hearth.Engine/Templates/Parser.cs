@@ -180,7 +180,7 @@ sealed partial class Parser
 
     Node ParseMacro(int line)
     {
-        string name = ExpectKind(TokenKind.Name).Text;
+        string name = Expect(TokenKind.Name).Text;
         var parameters = ParseParameters();
         Expect(TokenKind.BlockEnd);
         var body = ParseOutsideLoops(["endmacro"]);
@@ -256,7 +256,7 @@ sealed partial class Parser
         {
             if (parameters.Count > 0) ExpectOperator(",");
             if (Current.IsOperator(")")) break;
-            var name = ExpectKind(TokenKind.Name).Text;
+            var name = Expect(TokenKind.Name).Text;
             Expr? defaultValue = null;
             if (Current.IsOperator("=")) { Next(); defaultValue = ParseExpression(); }
             else if (parameters.Count > 0 && parameters[^1].Default != null) throw Error("non-default argument follows default argument");
@@ -290,13 +290,13 @@ sealed partial class Parser
             ExpectOperator(")");
             return inner;
         }
-        var name = ExpectKind(TokenKind.Name);
+        var name = Expect(TokenKind.Name);
         if (name.Text is "true" or "false" or "none" or "True" or "False" or "None")
             throw Error($"Can't assign to '{name.Text}'", name);
         if (allowAttribute && Current.IsOperator("."))
         {
             Next();
-            var attribute = ExpectKind(TokenKind.Name).Text;
+            var attribute = Expect(TokenKind.Name).Text;
             return new AttributeTarget(name.Line, name.Text, attribute);
         }
         return new NameTarget(name.Line, name.Text);
@@ -321,8 +321,6 @@ sealed partial class Parser
         }
         return Next();
     }
-
-    Token ExpectKind(TokenKind kind) => Expect(kind);
 
     void ExpectOperator(string op)
     {

@@ -115,27 +115,37 @@ static class PyFormat
         return (digits, exponent);
     }
 
-    /// <summary>Python's repr(str): single quotes unless the text has ' and no ".</summary>
+    /// <summary>Python's repr(str): single quotes unless the text has ' and no "; non-printable characters escaped.</summary>
     public static void AppendStringRepr(StringBuilder sb, string s)
     {
         char quote = s.Contains('\'') && !s.Contains('"') ? '"' : '\'';
         sb.Append(quote);
-        foreach (char c in s)
+        for (int i = 0; i < s.Length; i++)
         {
-            switch (c)
-            {
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c == quote) sb.Append('\\').Append(c);
-                    else if (c < 0x20 || c == 0x7f) sb.Append($"\\x{(int)c:x2}");
-                    else sb.Append(c);
-                    break;
-            }
+            // A lone surrogate is its own code point in Python; Rune would turn it into U+FFFD.
+            if (!Rune.TryGetRuneAt(s, i, out var rune)) { sb.Append($"\\u{(int)s[i]:x4}"); continue; }
+            if (rune.Utf16SequenceLength == 2) i++;
+            int c = rune.Value;
+            if (c == '\\') sb.Append("\\\\");
+            else if (c == '\n') sb.Append("\\n");
+            else if (c == '\r') sb.Append("\\r");
+            else if (c == '\t') sb.Append("\\t");
+            else if (c == quote) sb.Append('\\').Append(quote);
+            else if (IsPrintable(rune)) sb.Append(rune.ToString());
+            else if (c <= 0xff) sb.Append($"\\x{c:x2}");
+            else if (c <= 0xffff) sb.Append($"\\u{c:x4}");
+            else sb.Append($"\\U{c:x8}");
         }
         sb.Append(quote);
+    }
+
+    /// <summary>Python's str.isprintable for one character: not a control, format, separator (except space) or unassigned.</summary>
+    static bool IsPrintable(Rune rune)
+    {
+        if (rune.Value == ' ') return true;
+        return Rune.GetUnicodeCategory(rune) is not (UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate
+            or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator
+            or UnicodeCategory.ParagraphSeparator or UnicodeCategory.SpaceSeparator);
     }
 
     /// <summary>Python's type name, for error messages.</summary>

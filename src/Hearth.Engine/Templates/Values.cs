@@ -83,6 +83,13 @@ sealed class CallArguments(List<object?> positional, List<(string Name, object? 
         return fallback;
     }
 
+    /// <summary>A keyword-only argument (or fallback).</summary>
+    public object? GetNamed(string name, object? fallback = null)
+    {
+        foreach (var (n, v) in Named) if (n == name) return v;
+        return fallback;
+    }
+
     public bool Has(int index, string name) => index < Positional.Count || Named.Any(a => a.Name == name);
 
     /// <summary>Rejects unknown keyword arguments and too many positional ones, as Python would.</summary>

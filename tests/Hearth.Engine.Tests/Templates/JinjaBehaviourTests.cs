@@ -73,6 +73,7 @@ public class JinjaBehaviourTests
     [InlineData("{{ True }} {{ False }} {{ None }} {{ true is sameas True }} {{ none is none }}", "True False None True True")]
     [InlineData("{{ -n }} {{ +f }} {{ -(n + 1) }} {{ (n + 1) * 2 }} {{ n + 1 * 2 }} {{ 2 ** 3 ** 2 }}", "-3 2.5 -4 8 5 64")]
     [InlineData("{{ \"adjacent\" ' strings' }} {{ '\\u00e9\\x41\\t|\\n|' }} {{ 1_000 }} {{ 0x1F }}", "adjacent strings éA\t|\n| 1000 31")]
+    [InlineData("{{ ['é', '\\x01', '\\u2028', '\\U0001F600', '\\xa0', '\\u200b'] }}", "['é', '\\x01', '\\u2028', '😀', '\\xa0', '\\u200b']")]
     public void Expressions(string template, string expected) => Assert.Equal(expected, Render(template));
 
     /// <summary>tojson (ensure_ascii=False, indent, separators), string, list and number filters.</summary>
