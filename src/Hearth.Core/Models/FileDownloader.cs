@@ -134,6 +134,10 @@ public sealed class FileDownloader(HubClient hub, ModelOptions options)
                     file.Flush(flushToDisk: true);
                     return (Convert.ToHexStringLower(hash.GetCurrentHash()), offset);
                 }
+                catch (IOException e) when (IsDiskFull(e))
+                {
+                    throw new ModelStorageException($"{info.File}: the disk is full ({offset} bytes kept for next time); free some space or lower HEARTH_MODELS_QUOTA.");
+                }
                 catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
                 {
                     failures = offset > before ? 1 : failures + 1;
@@ -179,6 +183,10 @@ public sealed class FileDownloader(HubClient hub, ModelOptions options)
             meter.Advance(ProgressPhase.Verifying, done, length, "checking the part already downloaded");
         }
     }
+
+    // ENOSPC (28) / EDQUOT (122) on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows: retrying will not help.
+    static bool IsDiskFull(IOException e) =>
+        OperatingSystem.IsWindows() ? (uint)e.HResult is 0x80070070 or 0x80070027 : e.HResult is 28 or 122;
 
     static bool IsTransient(Exception e) => e is IOException or HttpRequestException or TimeoutException or OperationCanceledException;
 

@@ -213,14 +213,16 @@ public sealed class ModelManager : IDisposable
         readonly Lock _lock = new();
         readonly List<IProgress<ProgressEvent>> _listeners = [];
         readonly CancellationTokenSource _cancel = new();
-        readonly Task<LocalModel> _task;
+        readonly Task<Task<LocalModel>> _task;
+        readonly Task<LocalModel> _download;
         int _waiters;
         bool _closed;
 
         public SharedDownload(ModelManager owner, FileRequest request)
         {
+            // Not started here: GetOrAdd may build an instance that loses the race, and that one must never run.
             var key = StoredModel.KeyFor(request.Repo, request.Revision, request.File);
-            _task = Task.Run(async () =>
+            _task = new Task<Task<LocalModel>>(async () =>
             {
                 try { return await owner.DownloadAsync(request, new Fanout(this), _cancel.Token).ConfigureAwait(false); }
                 finally
@@ -229,6 +231,7 @@ public sealed class ModelManager : IDisposable
                     owner._inflight.TryRemove(new(key, this));
                 }
             });
+            _download = _task.Unwrap();
         }
 
         public bool TryJoin(IProgress<ProgressEvent>? progress)
@@ -236,7 +239,7 @@ public sealed class ModelManager : IDisposable
             lock (_lock)
             {
                 if (_closed) return false;
-                _waiters++;
+                if (_waiters++ == 0 && _task.Status == TaskStatus.Created) _task.Start(TaskScheduler.Default);
                 if (progress is not null) _listeners.Add(progress);
                 return true;
             }
@@ -246,17 +249,17 @@ public sealed class ModelManager : IDisposable
         public async Task<LocalModel> WaitAsync(IProgress<ProgressEvent>? progress, CancellationToken ct)
         {
             var stopped = false;
-            try { return await _task.WaitAsync(ct).ConfigureAwait(false); }
+            try { return await _download.WaitAsync(ct).ConfigureAwait(false); }
             finally
             {
                 lock (_lock)
                 {
                     if (progress is not null) _listeners.Remove(progress);
-                    if (--_waiters == 0 && !_task.IsCompleted) { _closed = true; _cancel.Cancel(); stopped = true; }
+                    if (--_waiters == 0 && !_download.IsCompleted) { _closed = true; _cancel.Cancel(); stopped = true; }
                 }
                 if (stopped)
                 {
-                    try { await _task.ConfigureAwait(false); } catch (Exception) { /* the caller sees its own cancellation */ }
+                    try { await _download.ConfigureAwait(false); } catch (Exception) { /* the caller sees its own cancellation */ }
                 }
             }
         }
