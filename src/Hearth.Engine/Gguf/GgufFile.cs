@@ -92,6 +92,8 @@ public sealed unsafe class GgufFile : IDisposable
             }
 
             DataOffset = AlignUp(c.Position, Alignment);
+            // Vocab-only files (no tensors) may end right after the metadata, without the alignment padding.
+            if (DataOffset > length && infos.Count == 0) DataOffset = length;
             if (DataOffset > length) throw new GgufFormatException("tensor data", c.Position, "file ends before the tensor data section");
             long dataLength = length - DataOffset;
 

@@ -1,0 +1,131 @@
+// OpenAI chat wire types and their validation. A request that passes parseChatRequest is safe to run.
+import { badRequest } from './errors';
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool' | 'developer';
+const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool', 'developer']);
+
+export interface ChatMessage {
+  role: Role;
+  content: string;
+  name?: string;
+  tool_calls?: unknown[];
+  tool_call_id?: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream: boolean;
+  includeUsage: boolean;
+  maxTokens: number | null;
+  temperature: number;
+  topP: number;
+  seed: number | null;
+  stop: string[];
+  conversationId: string | null;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Message content may be a string or OpenAI's array of parts; only text parts are supported. */
+function contentText(content: unknown, index: number): string {
+  if (content === null || content === undefined) return '';
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content.map((part) => {
+      if (isObject(part) && part.type === 'text' && typeof part.text === 'string') return part.text;
+      throw badRequest(`messages[${index}].content: only text parts are supported.`, 'messages');
+    }).join('');
+  }
+  throw badRequest(`messages[${index}].content must be a string or an array of text parts.`, 'messages');
+}
+
+function parseMessages(raw: unknown): ChatMessage[] {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    throw badRequest("'messages' must be a non-empty array of {role, content} objects.", 'messages');
+  }
+  return raw.map((m, i) => {
+    if (!isObject(m)) throw badRequest(`messages[${i}] must be an object.`, 'messages');
+    if (typeof m.role !== 'string' || !ROLES.has(m.role)) {
+      throw badRequest(`messages[${i}].role must be one of system, user, assistant, tool, developer.`, 'messages');
+    }
+    const message: ChatMessage = { role: m.role as Role, content: contentText(m.content, i) };
+    if (typeof m.name === 'string') message.name = m.name;
+    if (Array.isArray(m.tool_calls)) message.tool_calls = m.tool_calls;
+    if (typeof m.tool_call_id === 'string') message.tool_call_id = m.tool_call_id;
+    return message;
+  });
+}
+
+function numberIn(body: Json, key: string, min: number, max: number, fallback: number): number {
+  const v = body[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw badRequest(`'${key}' must be a number between ${min} and ${max}.`, key);
+  }
+  return v;
+}
+
+function intAtLeast(body: Json, key: string, min: number): number | null {
+  const v = body[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw badRequest(`'${key}' must be an integer of at least ${min}.`, key);
+  }
+  return v;
+}
+
+function parseStop(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  const list = typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(list) || list.some((s) => typeof s !== 'string') || list.length > 4) {
+    throw badRequest("'stop' must be a string or an array of at most 4 strings.", 'stop');
+  }
+  return list.filter((s) => s !== '');
+}
+
+export function parseJsonBody(text: string): Json {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`The request body is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isObject(body)) throw badRequest('The request body must be a JSON object.');
+  return body;
+}
+
+export function parseChatRequest(body: Json, conversationHeader: string | null): ChatRequest {
+  const messages = parseMessages(body.messages);
+  if (typeof body.model !== 'string' || body.model === '') throw badRequest("'model' is required.", 'model');
+  const n = intAtLeast(body, 'n', 1);
+  if (n !== null && n > 1) throw badRequest("Only n=1 is supported: this runtime generates one choice.", 'n');
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
+    throw badRequest("'stream' must be a boolean.", 'stream');
+  }
+  const streamOptions = isObject(body.stream_options) ? body.stream_options : {};
+  const maxTokens = intAtLeast(body, 'max_completion_tokens', 1) ?? intAtLeast(body, 'max_tokens', 1);
+  const bodyConversation = body.conversation_id;
+  if (bodyConversation !== undefined && bodyConversation !== null && typeof bodyConversation !== 'string') {
+    throw badRequest("'conversation_id' must be a string.", 'conversation_id');
+  }
+  return {
+    model: body.model,
+    messages,
+    stream: body.stream === true,
+    includeUsage: streamOptions.include_usage === true,
+    maxTokens,
+    temperature: numberIn(body, 'temperature', 0, 2, 1),
+    topP: numberIn(body, 'top_p', 0, 1, 1),
+    seed: intAtLeast(body, 'seed', Number.MIN_SAFE_INTEGER),
+    stop: parseStop(body.stop),
+    conversationId: conversationHeader || (bodyConversation as string | undefined) || null,
+  };
+}
+
+export interface Usage { prompt_tokens: number; completion_tokens: number; total_tokens: number }
+
+export const usage = (prompt: number, completion: number): Usage =>
+  ({ prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion });
