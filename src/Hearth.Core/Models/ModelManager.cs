@@ -80,8 +80,10 @@ public sealed class ModelManager : IDisposable
         if (reference.Kind == ModelSourceKind.HubQuant)
         {
             if (FindLocal(name) is { } cached) { Store.Touch(cached.Key!); return cached; }
-            progress?.Report(new ProgressEvent(ProgressPhase.Resolving, Text: $"looking for {reference.Quant} in {reference.Repo}"));
-            var files = await Hub.ListFilesAsync(reference.Repo!, reference.Revision, ct).ConfigureAwait(false);
+            var meter = new ProgressMeter(progress);
+            meter.Report(ProgressPhase.Resolving, text: $"looking for {reference.Quant} in {reference.Repo}");
+            var files = await Transient.RetryAsync(t => Hub.ListFilesAsync(reference.Repo!, reference.Revision, t),
+                $"listing {reference.Repo}", Options, meter, ct).ConfigureAwait(false);
             file = ModelReference.PickQuantFile(files, reference.Quant!)
                    ?? throw new ModelNotFoundException($"{reference.Repo} has no {reference.Quant} GGUF. It has: "
                                                       + string.Join(", ", files.Where(f => f.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))) + ".");
@@ -184,7 +186,8 @@ public sealed class ModelManager : IDisposable
         try
         {
             meter.Report(ProgressPhase.Resolving, text: $"{request.Repo}/{request.File}");
-            var info = await Hub.GetFileInfoAsync(request.Repo, request.Revision, request.File, ct).ConfigureAwait(false);
+            var info = await Transient.RetryAsync(t => Hub.GetFileInfoAsync(request.Repo, request.Revision, request.File, t),
+                $"{request.Repo}/{request.File}", Options, meter, ct).ConfigureAwait(false);
             var destination = Store.PathFor(key);
             var partial = new FileInfo(FileDownloader.PartialPath(destination));
             var size = info.Size ?? request.Entry?.SizeBytes ?? 0;
@@ -196,7 +199,11 @@ public sealed class ModelManager : IDisposable
                 file.Verified ? $"{request.File}: sha256 verified" : $"{request.File}: no published sha256; size checked");
             return new LocalModel(request.File, destination, file.Size, key, request.Entry);
         }
-        finally { _parallel.Release(); }
+        finally
+        {
+            Store.ReleaseSpace(key);
+            _parallel.Release();
+        }
     }
 
     public void Dispose()
