@@ -84,6 +84,9 @@ public static class ChatRequestParser
 
     public static JsonDocument ParseJson(ReadOnlyMemory<byte> body)
     {
+        // JsonDocument checks UTF-8 only when a string is read; check it once here so bad bytes are a 400, not a 500.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+            throw ApiException.InvalidRequest("The request body is not valid UTF-8.", null, "invalid_json");
         try { return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }); }
         catch (JsonException e)
         {
