@@ -24,6 +24,10 @@ export interface ChatEngine {
   readonly kind: EngineKind;
   readonly modelId: string;
   readonly contextWindow: number;
+  /** True once the engine crashed and must be loaded again (wllama after a wasm abort). */
+  readonly broken?: boolean;
+  /** CPU threads the engine computes with, where that applies (wllama). */
+  readonly threads?: number;
   /** Streams generated text to onText; throws ApiError context_length_exceeded when the prompt does not fit. */
   generate(messages: ChatMessage[], options: GenerateOptions, onText: (text: string) => void): Promise<GenerateResult>;
   unload(): Promise<void>;

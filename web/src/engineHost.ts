@@ -57,6 +57,10 @@ export class EngineHost {
 
   /** The engine for this model if it is loaded or can be loaded from the cache without a download; else null. */
   async ready(entry: CatalogEntry): Promise<ChatEngine | null> {
+    if (this.engine?.broken) {
+      await this.engine.unload().catch(() => {});
+      this.engine = null;
+    }
     if (this.engine?.modelId === entry.id) return this.engine;
     if (!(await this.isCached(entry))) return null;
     const caps = await this.caps();
@@ -103,8 +107,11 @@ export class EngineHost {
       }));
       onProgress({ loaded: blob.size, total: blob.size, fraction: 1, etaSeconds: 0, text: 'loading into memory' });
       const caps = await this.caps();
+      // Threads need SharedArrayBuffer (cross-origin isolation) and workers (not in a service worker).
+      // Default: half the logical cores (about the physical ones), and both cores of a dual-core machine.
+      const cores = navigator.hardwareConcurrency || 2;
       const threads = this.inServiceWorker || !caps.crossOriginIsolated ? 1
-        : this.config.threads || Math.max(1, Math.floor((navigator.hardwareConcurrency || 2) / 2));
+        : this.config.threads || (cores >= 4 ? Math.floor(cores / 2) : cores);
       engine = await WllamaEngine.load(blob, { modelId: entry.id, contextWindow: entry.contextWindow, threads, chatTemplate: entry.chatTemplate ?? false });
     } else {
       const started = Date.now();

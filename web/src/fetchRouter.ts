@@ -22,7 +22,8 @@ export function installFetchRouter(worker: Worker | null, options: RouterOptions
     if (!apiPath) return originalFetch(input, init);
     if (!worker) {
       const target = new URL(apiPath.slice(1), options.serverBaseUrl!.endsWith('/') ? options.serverBaseUrl! : options.serverBaseUrl + '/');
-      return originalFetch(new Request(target, request));
+      const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+      return originalFetch(target, { method: request.method, headers: request.headers, body, signal: request.signal });
     }
     return await viaWorker(worker, request, apiPath);
   };

@@ -56,7 +56,7 @@ async function runtimeInfo(ctx: RuntimeContext): Promise<Response> {
   const engine = ctx.host.loaded;
   return json({
     object: 'hearth.runtime', runtime: ctx.runtime, started_at: ctx.startedAt,
-    loaded_model: engine ? { id: engine.modelId, engine: engine.kind, context_window: engine.contextWindow } : null,
+    loaded_model: engine ? { id: engine.modelId, engine: engine.kind, context_window: engine.contextWindow, threads: engine.threads ?? null } : null,
     device: await ctx.host.caps(),
   });
 }

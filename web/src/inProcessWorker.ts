@@ -8,6 +8,23 @@ type Listener = ((e: { data: unknown }) => void) | null;
 const blobs = new Map<string, Blob>();
 let nextBlobId = 0;
 
+/**
+ * Delivers a message on a later task, as postMessage does. A MessageChannel hop rather than setTimeout(0):
+ * timers are clamped to 4 ms once nested, and every generated token takes several messages.
+ */
+const later = (() => {
+  const queue: (() => void)[] = [];
+  let channel: MessageChannel | null = null;
+  return (run: () => void) => {
+    if (!channel) {
+      channel = new MessageChannel();
+      channel.port1.onmessage = () => queue.shift()?.();
+    }
+    queue.push(run);
+    channel.port2.postMessage(null);
+  };
+})();
+
 class InProcessWorker {
   onmessage: Listener = null;
   onerror: ((e: unknown) => void) | null = null;
@@ -26,7 +43,7 @@ class InProcessWorker {
       const hideGpu = body !== code;
       const run = new AsyncFunction('postMessage', 'onmessage', 'navigator', `${body}\n;return () => onmessage;`);
       this.workerSide = await run(
-        (data: unknown) => setTimeout(() => { if (!this.terminated) this.onmessage?.({ data }); }, 0),
+        (data: unknown) => later(() => { if (!this.terminated) this.onmessage?.({ data }); }),
         null,
         navigatorView(hideGpu),
       );
@@ -34,7 +51,7 @@ class InProcessWorker {
   }
 
   postMessage(data: unknown) {
-    this.started.then(() => setTimeout(() => { if (!this.terminated) this.workerSide()?.({ data }); }, 0));
+    this.started.then(() => later(() => { if (!this.terminated) this.workerSide()?.({ data }); }));
   }
 
   terminate() { this.terminated = true; }

@@ -30,6 +30,7 @@ const quietLogger = { debug: () => {}, log: () => {}, warn: console.warn, error:
 export class WllamaEngine implements ChatEngine {
   readonly kind = 'wllama' as const;
   private queue: Promise<unknown> = Promise.resolve();
+  broken = false;
 
   private constructor(private readonly wllama: Wllama, private readonly options: WllamaLoadOptions) {}
 
@@ -91,6 +92,8 @@ export class WllamaEngine implements ChatEngine {
       const message = (err as Error)?.message ?? String(err);
       if (/exceed|context size|context length/i.test(message)) throw contextLengthExceeded(message);
       if ((err as Error)?.name === 'WllamaAbortError' || o.signal?.aborted) throw new DOMException('Generation aborted', 'AbortError');
+      // llama.cpp's wasm refuses every call after a crash: the host loads the model again on the next request.
+      this.broken = true;
       throw new ApiError(500, `The model failed while generating: ${message}`, 'server_error');
     }
     const usage = reported as CompletionChunk['usage'];

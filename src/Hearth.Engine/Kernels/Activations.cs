@@ -11,6 +11,7 @@ namespace Hearth.Engine.Kernels;
 /// </summary>
 internal static unsafe class Activations
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Convert(GgmlType vecDotType, float* x, byte* y, int cols)
     {
         if (Avx2.IsSupported)
@@ -36,10 +37,12 @@ internal static unsafe class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Abs(Vector256<float> v) => Avx.AndNot(Vector256.Create(-0f), v);
 
-    /// <summary>ggml-cpu's AVX2 quantize_row_q8_0 (what the scalar QuantizeActivations mirrors).</summary>
+    /// <summary>ggml-cpu's AVX2 quantize_row_q8_0 (what the scalar QuantizeActivations mirrors), written in the
+    /// activation layout with a float scale.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0Avx2(float* x, byte* y, int cols)
     {
-        for (int b = 0; b < cols / 32; b++, x += 32, y += 34)
+        for (int b = 0; b < cols / 32; b++, x += 32, y += Q8_0.ActBlockBytes)
         {
             var v0 = Avx.LoadVector256(x);
             var v1 = Avx.LoadVector256(x + 8);
@@ -47,13 +50,13 @@ internal static unsafe class Activations
             var v3 = Avx.LoadVector256(x + 24);
             var max = Avx.Max(Avx.Max(Abs(v0), Abs(v1)), Avx.Max(Abs(v2), Abs(v3)));
             float amax = MaxLanes(max);
-            *(ushort*)y = Fp16.FromFloat(amax / 127f);
+            *(float*)y = Fp16.ToFloat(Fp16.FromFloat(amax / 127f));
             var id = Vector256.Create(amax != 0 ? 127f / amax : 0f);
             var i0 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v0, id)));
             var i1 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v1, id)));
             var i2 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v2, id)));
             var i3 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v3, id)));
-            Avx.Store((sbyte*)(y + 2), PackBytes(i0, i1, i2, i3));
+            Avx.Store((sbyte*)(y + Q8_0.ActQsOffset), PackBytes(i0, i1, i2, i3));
         }
     }
 
@@ -67,6 +70,7 @@ internal static unsafe class Activations
     }
 
     /// <summary>quantize_row_q8_K_ref vectorized: the signed value of largest magnitude sets iscale = -127/max.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8KAvx2(float* x, byte* y, int cols)
     {
         for (int b = 0; b < cols / 256; b++, x += 256, y += Q8K.BlockBytes)

@@ -27,6 +27,7 @@ internal static unsafe class Avx2Kernels
 
     // ---------------------------------------------------------------- Q8_0 and Q4_0 weights, Q8_0 activations
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 32;
@@ -35,15 +36,16 @@ internal static unsafe class Avx2Kernels
         for (; k < count; k++, a += aStride) y[k * yStride] = Q8_0x1(w, a, nb);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Q8_0x1(byte* w, byte* a, int nb)
     {
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         int b = 0;
-        for (; b + 2 <= nb; b += 2, w += 68, a += 68)
+        for (; b + 2 <= nb; b += 2, w += 68, a += 72)
         {
             acc0 = Q8_0Block(w, a, acc0);
-            acc1 = Q8_0Block(w + 34, a + 34, acc1);
+            acc1 = Q8_0Block(w + 34, a + 36, acc1);
         }
         if (b < nb) acc0 = Q8_0Block(w, a, acc0);
         return Vector256.Sum(acc0 + acc1);
@@ -53,12 +55,13 @@ internal static unsafe class Avx2Kernels
     static Vector256<float> Q8_0Block(byte* w, byte* a, Vector256<float> acc)
     {
         var qw = Avx.LoadVector256((sbyte*)(w + 2));
-        var qa = Avx.LoadVector256((sbyte*)(a + 2));
+        var qa = Avx.LoadVector256((sbyte*)(a + 4));
         var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(qa, qw));
-        float scale = Fp16.ToFloatFast(*(ushort*)w) * Fp16.ToFloatFast(*(ushort*)a);
+        float scale = Fp16.Lookup(*(ushort*)w) * *(float*)a;
         return Fma256(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q8_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
     {
         var acc0 = Vector256<float>.Zero;
@@ -66,19 +69,19 @@ internal static unsafe class Avx2Kernels
         var acc2 = Vector256<float>.Zero;
         var acc3 = Vector256<float>.Zero;
         byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
-        for (int b = 0; b < nb; b++, w += 34, a0 += 34, a1 += 34, a2 += 34, a3 += 34)
+        for (int b = 0; b < nb; b++, w += 34, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
         {
             var qw = Avx.LoadVector256((sbyte*)(w + 2));
             var ax = Avx2.Abs(qw);
-            float dw = Fp16.ToFloatFast(*(ushort*)w);
-            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a0)), acc0);
-            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a1)), acc1);
-            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a2)), acc2);
-            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a3)), acc3);
+            float dw = Fp16.Lookup(*(ushort*)w);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a0), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a1), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a2), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a3), acc3);
         }
         y[0] = Vector256.Sum(acc0);
         y[yStride] = Vector256.Sum(acc1);
@@ -95,6 +98,7 @@ internal static unsafe class Avx2Kernels
         return Avx2.Subtract(Avx2.And(both, Low4).AsSByte(), Vector256.Create((sbyte)8));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 32;
@@ -104,17 +108,18 @@ internal static unsafe class Avx2Kernels
         {
             var acc = Vector256<float>.Zero;
             byte* wb = w, ab = a;
-            for (int b = 0; b < nb; b++, wb += 18, ab += 34)
+            for (int b = 0; b < nb; b++, wb += 18, ab += 36)
             {
                 var qw = Q4_0Unpack(wb + 2);
-                var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 2)), qw));
+                var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), qw));
                 acc = Fma256(Avx.ConvertToVector256Single(dot),
-                    Vector256.Create(Fp16.ToFloatFast(*(ushort*)wb) * Fp16.ToFloatFast(*(ushort*)ab)), acc);
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc);
             }
             y[k * yStride] = Vector256.Sum(acc);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q4_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
     {
         var acc0 = Vector256<float>.Zero;
@@ -122,19 +127,100 @@ internal static unsafe class Avx2Kernels
         var acc2 = Vector256<float>.Zero;
         var acc3 = Vector256<float>.Zero;
         byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
-        for (int b = 0; b < nb; b++, w += 18, a0 += 34, a1 += 34, a2 += 34, a3 += 34)
+        for (int b = 0; b < nb; b++, w += 18, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
         {
             var qw = Q4_0Unpack(w + 2);
             var ax = Avx2.Abs(qw);
-            float dw = Fp16.ToFloatFast(*(ushort*)w);
-            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a0)), acc0);
-            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a1)), acc1);
-            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a2)), acc2);
-            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 2)), qw))),
-                Vector256.Create(dw * Fp16.ToFloatFast(*(ushort*)a3)), acc3);
+            float dw = Fp16.Lookup(*(ushort*)w);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a0), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a1), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a2), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a3), acc3);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[yStride] = Vector256.Sum(acc1);
+        y[2 * yStride] = Vector256.Sum(acc2);
+        y[3 * yStride] = Vector256.Sum(acc3);
+    }
+
+    static readonly Vector256<byte> BitSpread = Vector256.Create(
+        0x0000000000000000UL, 0x0101010101010101UL, 0x0202020202020202UL, 0x0303030303030303UL).AsByte();
+    static readonly Vector256<byte> BitSelect = Vector256.Create(0x7fbfdfeff7fbfdfeUL).AsByte();
+
+    /// <summary>32 bits to 32 bytes, 0xFF where the bit is set (ggml's bytes_from_bits_32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> BytesFromBits(uint bits)
+    {
+        var spread = Avx2.Shuffle(Vector256.Create(bits).AsByte(), BitSpread);
+        return Avx2.CompareEqual(Avx2.Or(spread, BitSelect), Vector256<byte>.AllBitsSet);
+    }
+
+    /// <summary>A Q5_0 block as signed bytes q - 16: the nibble, minus 16 where the fifth bit is clear.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Q5_0Unpack(byte* block)
+    {
+        var packed = Sse2.LoadVector128(block + 6);
+        var nibbles = Avx2.And(Vector256.Create(packed, Sse2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()), Low4);
+        var high = Avx2.AndNot(BytesFromBits(*(uint*)(block + 2)), Vector256.Create((byte)0xF0));
+        return Avx2.Or(nibbles, high).AsSByte();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q5_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 32;
+        int k = 0;
+        for (; k + 4 <= count; k += 4, a += 4 * aStride) Q5_0x4(w, a, aStride, nb, y + k * yStride, yStride);
+        for (; k < count; k++, a += aStride)
+        {
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            byte* wb = w, ab = a;
+            int b = 0;
+            for (; b + 2 <= nb; b += 2, wb += 44, ab += 72)
+            {
+                var q0 = Q5_0Unpack(wb);
+                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), q0))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc0);
+                var q1 = Q5_0Unpack(wb + 22);
+                acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q1), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 40)), q1))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)(wb + 22)) * *(float*)(ab + 36)), acc1);
+            }
+            if (b < nb)
+            {
+                var q0 = Q5_0Unpack(wb);
+                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), q0))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc0);
+            }
+            y[k * yStride] = Vector256.Sum(acc0 + acc1);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q5_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
+    {
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+        for (int b = 0; b < nb; b++, w += 22, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
+        {
+            var qw = Q5_0Unpack(w);
+            var ax = Avx2.Abs(qw);
+            float dw = Fp16.Lookup(*(ushort*)w);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a0), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a1), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a2), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a3), acc3);
         }
         y[0] = Vector256.Sum(acc0);
         y[yStride] = Vector256.Sum(acc1);
@@ -167,6 +253,7 @@ internal static unsafe class Avx2Kernels
         return Avx2.MultiplyLow(bsumPairs, m);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
@@ -179,7 +266,7 @@ internal static unsafe class Avx2Kernels
             {
                 float da = *(float*)ab;
                 UnpackScalesMins(wb + Kernels.Q4K.ScalesOffset, out ulong scales, out ulong mins);
-                accMin = Fma256(Vector256.Create(-da * Fp16.ToFloatFast(*(ushort*)(wb + 2))),
+                accMin = Fma256(Vector256.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
                     Avx.ConvertToVector256Single(MinsTimesBsums(mins, ab)), accMin);
 
                 byte* q = wb + Kernels.Q4K.QsOffset;
@@ -195,12 +282,13 @@ internal static unsafe class Avx2Kernels
                     sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)scales)));
                     sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> 8))));
                 }
-                acc = Fma256(Vector256.Create(da * Fp16.ToFloatFast(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
+                acc = Fma256(Vector256.Create(da * Fp16.Lookup(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
             }
             y[k * yStride] = Vector256.Sum(acc + accMin);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q5K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
@@ -214,7 +302,7 @@ internal static unsafe class Avx2Kernels
             {
                 float da = *(float*)ab;
                 UnpackScalesMins(wb + Kernels.Q5K.ScalesOffset, out ulong scales, out ulong mins);
-                accMin = Fma256(Vector256.Create(-da * Fp16.ToFloatFast(*(ushort*)(wb + 2))),
+                accMin = Fma256(Vector256.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
                     Avx.ConvertToVector256Single(MinsTimesBsums(mins, ab)), accMin);
 
                 byte* q = wb + Kernels.Q5K.QsOffset;
@@ -234,7 +322,7 @@ internal static unsafe class Avx2Kernels
                     sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)scales)));
                     sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> 8))));
                 }
-                acc = Fma256(Vector256.Create(da * Fp16.ToFloatFast(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
+                acc = Fma256(Vector256.Create(da * Fp16.Lookup(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
             }
             y[k * yStride] = Vector256.Sum(acc + accMin);
         }
@@ -256,6 +344,7 @@ internal static unsafe class Avx2Kernels
         return masks;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q6K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
@@ -297,7 +386,7 @@ internal static unsafe class Avx2Kernels
                         sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[s + 2]))));
                         sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p3, Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[s + 3]))));
                     }
-                    float d = *(float*)ab * Fp16.ToFloatFast(*(ushort*)(wb + Kernels.Q6K.DOffset));
+                    float d = *(float*)ab * Fp16.Lookup(*(ushort*)(wb + Kernels.Q6K.DOffset));
                     acc = Fma256(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
                 }
                 y[k * yStride] = Vector256.Sum(acc);
@@ -307,6 +396,7 @@ internal static unsafe class Avx2Kernels
 
     // ---------------------------------------------------------------- float weights
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F32(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         for (int k = 0; k < count; k++, a += aStride)
@@ -343,6 +433,7 @@ internal static unsafe class Avx2Kernels
         return Avx2.Or(r, sign).AsSingle();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void F16(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         for (int k = 0; k < count; k++, a += aStride)
@@ -363,6 +454,7 @@ internal static unsafe class Avx2Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BF16(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         for (int k = 0; k < count; k++, a += aStride)

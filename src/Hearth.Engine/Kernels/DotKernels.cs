@@ -32,7 +32,12 @@ internal static unsafe class DotKernels
     /// <summary>Bytes one converted activation row takes. F16 and BF16 activations are kept as floats holding the
     /// rounded values (what ggml's dot products widen them to anyway), so they are converted once, not per row of W.</summary>
     public static long ActivationRowBytes(GgmlType vecDotType, int cols) =>
-        vecDotType is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 ? cols * 4L : Quantize.RowBytes(vecDotType, cols);
+        vecDotType switch
+        {
+            GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 => cols * 4L,
+            GgmlType.Q8_0 => cols / Q8_0.BlockSize * (long)Q8_0.ActBlockBytes,
+            _ => Quantize.RowBytes(vecDotType, cols),
+        };
 
     /// <summary>Converts one float activation row to <paramref name="vecDotType"/> exactly as ggml-cpu does on x86.</summary>
     public static void QuantizeActivationsScalar(GgmlType vecDotType, float* x, byte* y, int cols)

@@ -1,20 +1,42 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Hearth.Engine.Kernels;
 
 /// <summary>Scalar IEEE half and bfloat16 conversions, rounding exactly as ggml does (round to nearest even).</summary>
-internal static class Fp16
+internal static unsafe class Fp16
 {
+    /// <summary>All 65536 halves as floats (256 KB, like ggml's table): a branch-free load for block scales in hot
+    /// loops, where a branch would make the JIT keep accumulators on the stack.</summary>
+    public static readonly float* Table = BuildTable();
+
+    static float* BuildTable()
+    {
+        var t = (float*)NativeMemory.AlignedAlloc(65536 * sizeof(float), 64);
+        for (int h = 0; h < 65536; h++) t[h] = ToFloat((ushort)h);
+        return t;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Lookup(ushort h) => Table[h];
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToFloat(ushort h) => (float)BitConverter.UInt16BitsToHalf(h);
 
-    /// <summary>Half to float by moving bits; normal numbers only take the fast path (block scales nearly always are).</summary>
+    /// <summary>Half to float by moving bits, with no calls so hot loops keep their vectors in registers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToFloatFast(ushort h)
     {
         uint exp = h & 0x7C00u;
-        if (exp == 0 || exp == 0x7C00u) return ToFloat(h);
-        return BitConverter.UInt32BitsToSingle(((h & 0x8000u) << 16) | (((h & 0x7FFFu) << 13) + 0x38000000u));
+        uint sign = (h & 0x8000u) << 16;
+        if (exp == 0)
+        {
+            float m = (h & 0x3FF) * (1f / 16777216f); // zero or subnormal: mantissa * 2^-24
+            return sign != 0 ? -m : m;
+        }
+        uint bits = ((h & 0x7FFFu) << 13) + 0x38000000u;
+        if (exp == 0x7C00u) bits += 0x38000000u; // infinity or NaN
+        return BitConverter.UInt32BitsToSingle(sign | bits);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

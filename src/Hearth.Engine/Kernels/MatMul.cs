@@ -27,6 +27,7 @@ public static unsafe class MatMul
             throw new ArgumentException($"y holds {y.Length} floats but {n} rows of {w.Rows} are needed.", nameof(y));
 
         GgmlType vecType = DotKernels.VecDotType(w.Type);
+        RowKernel kernel = RowKernels.For(w.Type); // first: its class setup must precede the first kernel compile
         fixed (float* px = x)
         fixed (float* py = y)
         {
@@ -46,7 +47,7 @@ public static unsafe class MatMul
                 else pool.Run(ref quantize);
             }
 
-            var job = new MultiplyJob(w, act, actStride, py, n, pool.Counters);
+            var job = new MultiplyJob(w, kernel, act, actStride, py, n, pool.Counters);
             pool.Counters[0] = 0;
             pool.Run(ref job);
         }
@@ -62,29 +63,42 @@ public static unsafe class MatMul
         }
     }
 
-    /// <summary>Weight rows are handed out in chunks from a shared counter so a thread that got a slower core takes fewer.</summary>
-    readonly struct MultiplyJob(WeightMatrix w, byte* act, long actStride, float* y, int n, int* counter) : IComputeJob
+    /// <summary>
+    /// Weight rows are handed out in chunks from a shared counter so a thread that got a slower core takes fewer.
+    /// With several activation rows, each chunk is swept once per group of 4 activation rows: the group stays in L1
+    /// while the chunk's weight rows stream past it, and each weight block is decoded once per 4 rows.
+    /// </summary>
+    readonly struct MultiplyJob(WeightMatrix w, RowKernel kernel, byte* act, long actStride, float* y, int n, int* counter) : IComputeJob
     {
+        const int GroupRows = 4;
+
         public void Execute(int thread, int threadCount)
         {
             int rows = w.Rows;
-            int chunk = ChunkRows(rows, threadCount);
-            var kernel = RowKernels.For(w.Type);
+            int chunk = ChunkRows(rows, threadCount, n);
             while (true)
             {
                 int start = (Interlocked.Increment(ref *counter) - 1) * chunk;
                 if (start >= rows) return;
                 int end = Math.Min(rows, start + chunk);
-                for (int r = start; r < end; r++)
-                    kernel(w.Row(r), act, actStride, w.Cols, y + r, rows, n);
+                for (int g = 0; g < n; g += GroupRows)
+                {
+                    int count = Math.Min(GroupRows, n - g);
+                    byte* a = act + g * actStride;
+                    float* yg = y + (long)g * rows;
+                    for (int r = start; r < end; r++)
+                        kernel(w.Row(r), a, actStride, w.Cols, yg + r, rows, count);
+                }
             }
         }
 
-        static int ChunkRows(int rows, int threads)
+        static int ChunkRows(int rows, int threads, int n)
         {
-            if (threads == 1) return rows;
+            if (threads == 1) return n == 1 ? rows : Math.Min(rows, 16);
+            // about 8 chunks per thread for balance, but at least 16 rows so the counter is not contended
             int chunk = (rows + threads * 8 - 1) / (threads * 8);
-            return Math.Max(chunk, Math.Min(rows, 16));
+            chunk = Math.Max(chunk, Math.Min(rows, 16));
+            return n == 1 ? chunk : Math.Min(chunk, 16);
         }
     }
 }

@@ -48,16 +48,16 @@ internal static unsafe class Q4_0
     public static float DotScalar(byte* w, byte* a, int count)
     {
         float sum = 0;
-        for (int b = 0; b < count / BlockSize; b++, w += BlockBytes, a += Q8_0.BlockBytes)
+        for (int b = 0; b < count / BlockSize; b++, w += BlockBytes, a += Q8_0.ActBlockBytes)
         {
-            sbyte* qa = (sbyte*)(a + 2);
+            sbyte* qa = (sbyte*)(a + Q8_0.ActQsOffset);
             int isum = 0;
             for (int j = 0; j < BlockSize / 2; j++)
             {
                 isum += ((w[2 + j] & 0xF) - 8) * qa[j];
                 isum += ((w[2 + j] >> 4) - 8) * qa[j + BlockSize / 2];
             }
-            sum += isum * (Fp16.ToFloat(*(ushort*)w) * Fp16.ToFloat(*(ushort*)a));
+            sum += isum * (Fp16.ToFloat(*(ushort*)w) * *(float*)a);
         }
         return sum;
     }

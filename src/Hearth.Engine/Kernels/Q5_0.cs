@@ -53,9 +53,9 @@ internal static unsafe class Q5_0
     public static float DotScalar(byte* w, byte* a, int count)
     {
         float sum = 0;
-        for (int b = 0; b < count / BlockSize; b++, w += BlockBytes, a += Q8_0.BlockBytes)
+        for (int b = 0; b < count / BlockSize; b++, w += BlockBytes, a += Q8_0.ActBlockBytes)
         {
-            sbyte* qa = (sbyte*)(a + 2);
+            sbyte* qa = (sbyte*)(a + Q8_0.ActQsOffset);
             uint qh = *(uint*)(w + 2);
             int isum = 0;
             for (int j = 0; j < 16; j++)
@@ -63,7 +63,7 @@ internal static unsafe class Q5_0
                 int h0 = (int)((qh >> j) << 4) & 0x10, h1 = (int)(qh >> (j + 12)) & 0x10;
                 isum += (((w[6 + j] & 0xF) | h0) - 16) * qa[j] + (((w[6 + j] >> 4) | h1) - 16) * qa[j + 16];
             }
-            sum += isum * (Fp16.ToFloat(*(ushort*)w) * Fp16.ToFloat(*(ushort*)a));
+            sum += isum * (Fp16.ToFloat(*(ushort*)w) * *(float*)a);
         }
         return sum;
     }

@@ -233,6 +233,12 @@ sealed partial class Parser
     Expr ParseSubscript(Expr target)
     {
         Expr? start = null, stop = null, step = null;
+        if (Current.IsOperator("]"))
+        {
+            // obj[] indexes with an empty tuple in jinja2 (and finds nothing).
+            Next();
+            return new ItemExpr(target.Line, target, new TupleExpr(target.Line, []));
+        }
         if (!Current.IsOperator(":")) start = ParseExpression();
         if (!Current.IsOperator(":"))
         {

@@ -35,7 +35,7 @@ static partial class Filters
             case "capitalize": return StringMethods.Capitalize(PyFormat.Str(value));
             case "center":
                 string centered = PyFormat.Str(value);
-                int width = (int)Integer(a.Get(0, "width", 80L));
+                int width = (int)PyOps.CheckLength(Integer(a.Get(0, "width", 80L)));
                 int pad = Math.Max(0, width - centered.Length);
                 int left = pad / 2 + (pad & width & 1);
                 return new string(' ', left) + centered + new string(' ', pad - left);
@@ -72,7 +72,16 @@ static partial class Filters
                 var attribute = a.Get(1, "attribute");
                 var items = PyOps.Iterate(value);
                 if (attribute != null) items = items.Select(AttributeGetter(attribute, null));
-                return string.Join(separator, items.Select(PyFormat.Str));
+                var joined = new StringBuilder();
+                bool first = true;
+                foreach (var item in items)
+                {
+                    if (!first) joined.Append(separator);
+                    first = false;
+                    joined.Append(PyFormat.Str(item));
+                    PyOps.CheckLength(joined.Length);
+                }
+                return joined.ToString();
             case "list": return PyOps.ToList(value);
             case "lower": return PyFormat.Str(value).ToLowerInvariant();
             case "upper": return PyFormat.Str(value).ToUpperInvariant();
@@ -119,7 +128,7 @@ static partial class Filters
         var indentArg = a.Get(0, "indent");
         string? indent = indentArg switch
         {
-            null => null,
+            null or Undefined => null,
             string s => s,
             _ when PyOps.IsInteger(indentArg) => new string(' ', (int)Math.Clamp(PyOps.ToLong(indentArg), 0, 1000)),
             _ => throw new TemplateRenderException("indent must be an int or a string", "TypeError"),

@@ -78,11 +78,14 @@ static class FormatSpec
     {
         int start = i;
         while (i < spec.Length && char.IsAsciiDigit(spec[i])) i++;
-        return i > start ? int.Parse(spec.AsSpan(start, i - start), CultureInfo.InvariantCulture) : null;
+        if (i == start) return null;
+        return int.TryParse(spec.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n
+            : throw new TemplateRenderException("Too many decimal digits in format string", "ValueError");
     }
 
     static string Pad(string body, int width, char fill, char align)
     {
+        PyOps.CheckLength(width);
         int total = width - body.Length;
         if (total <= 0) return body;
         var sb = new StringBuilder();

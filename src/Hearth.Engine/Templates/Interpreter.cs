@@ -85,10 +85,13 @@ sealed partial class Interpreter(TemplateContext limits)
         return Flow.Normal;
     }
 
-    void ExecuteFor(ForNode loop, Scope scope, StringBuilder output)
+    void ExecuteFor(ForNode loop, Scope scope, StringBuilder output) =>
+        RunLoop(loop, Evaluate(loop.Iterable, scope), scope, output, 0);
+
+    /// <summary>One pass of a for loop; a `recursive` loop calls this again through loop(children), one level deeper.</summary>
+    void RunLoop(ForNode loop, object? iterable, Scope scope, StringBuilder output, int depth)
     {
-        if (loop.Recursive) throw new TemplateRenderException("recursive for loops are not supported", "TemplateError", loop.Line);
-        var items = PyOps.ToList(Evaluate(loop.Iterable, scope));
+        var items = PyOps.ToList(iterable);
         if (loop.Filter != null)
         {
             items = items.Where(item =>
@@ -103,7 +106,22 @@ sealed partial class Interpreter(TemplateContext limits)
             if (loop.Else != null) Execute(loop.Else, scope, output);
             return;
         }
-        var context = new LoopContext(items, 0);
+        var context = new LoopContext(items, depth);
+        if (loop.Recursive)
+        {
+            context.Recurse = args =>
+            {
+                if (++callDepth > limits.MaxCallDepth)
+                    throw new TemplateRenderException($"recursive loop nested deeper than {limits.MaxCallDepth}", "RecursionError", loop.Line);
+                try
+                {
+                    var nested = new StringBuilder();
+                    RunLoop(loop, args.Get(0, "iterable"), scope, nested, depth + 1);
+                    return nested.ToString();
+                }
+                finally { callDepth--; }
+            };
+        }
         for (int i = 0; i < items.Count; i++)
         {
             if (++iterations > limits.MaxLoopIterations)

@@ -151,8 +151,7 @@ sealed class Lexer
             else if (c is '\'' or '"') LexString();
             else
             {
-                string? op = Operators.FirstOrDefault(o => At(pos, o));
-                if (op == null) throw Error($"unexpected char '{c}'", pos);
+                string op = MatchOperator() ?? throw Error($"unexpected char '{c}'", pos);
                 if (op is "(" or "[" or "{") brackets.Push(op switch { "(" => ')', "[" => ']', _ => '}' });
                 else if (op is ")" or "]" or "}")
                 {
@@ -164,6 +163,13 @@ sealed class Lexer
                 Emit(TokenKind.Operator, op, start);
             }
         }
+    }
+
+    /// <summary>The longest operator at pos (two-character ones are listed first), or null.</summary>
+    string? MatchOperator()
+    {
+        foreach (var op in Operators) if (At(pos, op)) return op;
+        return null;
     }
 
     bool TryTagEnd(bool block)
@@ -256,7 +262,12 @@ sealed class Lexer
                 case 'n': sb.Append('\n'); break;
                 case 't': sb.Append('\t'); break;
                 case 'r': sb.Append('\r'); break;
-                case '0': sb.Append('\0'); break;
+                case >= '0' and <= '7':
+                    // Octal escape: up to three digits, as in Python.
+                    int code = e - '0';
+                    for (int k = 0; k < 2 && pos < src.Length && src[pos] is >= '0' and <= '7'; k++) code = code * 8 + (src[pos++] - '0');
+                    sb.Append((char)code);
+                    break;
                 case 'a': sb.Append('\a'); break;
                 case 'b': sb.Append('\b'); break;
                 case 'f': sb.Append('\f'); break;

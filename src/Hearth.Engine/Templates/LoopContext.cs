@@ -4,6 +4,9 @@ namespace Hearth.Engine.Templates;
 sealed class LoopContext(List<object?> items, int depth0)
 {
     public int Index0 { get; set; }
+
+    /// <summary>For `recursive` loops: loop(children) renders the loop body over children, one level deeper.</summary>
+    public Func<CallArguments, object?>? Recurse { get; set; }
     object? lastChangedValue = new();
 
     public object? GetAttribute(string name) => name switch

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Hearth.Engine.Templates;
 
 /// <summary>Builds the syntax tree from tokens: template structure ({% %} statements) here, expressions in ExpressionParser.cs.</summary>
@@ -307,7 +309,8 @@ sealed partial class Parser
 
     void Enter()
     {
-        if (++depth > MaxNesting) throw Error($"Template nesting deeper than {MaxNesting} levels");
+        if (++depth > MaxNesting || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw Error($"template nests deeper than {MaxNesting} levels");
     }
 
     Token Expect(TokenKind kind)

@@ -6,7 +6,7 @@ namespace Hearth.Engine.Templates;
 static class PyOps
 {
     /// <summary>Largest string or list an operator may build (a hostile "x" * 10**12 must fail, not exhaust memory).</summary>
-    public const long MaxBuiltLength = 16 * 1024 * 1024;
+    public const long MaxBuiltLength = 4 * 1024 * 1024;
 
     public static bool IsTrue(object? value) => value switch
     {
@@ -253,7 +253,7 @@ static class PyOps
         catch (OverflowException) { throw new TemplateRenderException("integer result too large for this interpreter (64-bit)", "OverflowError"); }
     }
 
-    static long CheckLength(long length) =>
+    public static long CheckLength(long length) =>
         length > MaxBuiltLength ? throw new TemplateRenderException($"result longer than {MaxBuiltLength} items", "MemoryError") : length;
 
     static string Repeat(string s, long times)

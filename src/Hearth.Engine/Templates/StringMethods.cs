@@ -174,6 +174,7 @@ static class StringMethods
 
     public static string Replace(string s, string old, string replacement, object? count)
     {
+        if (replacement.Length > old.Length) PyOps.CheckLength(s.Length + (long)(s.Length + 1) * (replacement.Length - old.Length));
         long max = PyOps.IsInteger(count) ? PyOps.ToLong(count) : -1;
         if (max < 0) return old.Length == 0 ? InsertBetweenAll(s, replacement) : s.Replace(old, replacement, StringComparison.Ordinal);
         var sb = new StringBuilder();
@@ -222,6 +223,7 @@ static class StringMethods
 
     static string ZFill(string s, int width)
     {
+        PyOps.CheckLength(width);
         if (s.Length >= width) return s;
         int signLength = s.Length > 0 && s[0] is '+' or '-' ? 1 : 0;
         return s[..signLength] + new string('0', width - s.Length) + s[signLength..];
@@ -229,6 +231,7 @@ static class StringMethods
 
     static string Pad(string s, int width, string fill, char align)
     {
+        PyOps.CheckLength(width);
         if (fill.Length != 1) throw new TemplateRenderException("The fill character must be exactly one character long", "TypeError");
         int total = width - s.Length;
         if (total <= 0) return s;

@@ -12,8 +12,13 @@ static class Tests
         "none", "number", "odd", "sameas", "sequence", "string", "test", "true", "undefined", "upper",
     ];
 
+    static readonly HashSet<string> TakesArgument =
+        ["divisibleby", "eq", "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt", "greaterthan", ">", "ge", ">=", "in", "sameas"];
+
     public static bool Apply(string name, object? value, CallArguments a)
     {
+        if (!TakesArgument.Contains(name) && (a.Positional.Count > 0 || a.Named.Count > 0))
+            throw new TemplateRenderException($"test_{name}() takes 1 positional argument but {1 + a.Positional.Count + a.Named.Count} were given", "TypeError");
         object? Arg() => a.Positional.Count > 0 ? a.Positional[0]
             : a.Named.Count > 0 ? a.Named[0].Value
             : throw new TemplateRenderException($"test '{name}' needs an argument", "TypeError");
@@ -33,7 +38,7 @@ static class Tests
             // Like Python: anything with __iter__ (Undefined included) is iterable; len() + [] makes a sequence.
             case "iterable": return PyOps.IsIterable(value);
             case "sequence": return value is string or List<object?> or object?[] or PyDict or Undefined;
-            case "callable": return value is Callable or LoopContext;
+            case "callable": return value is Callable or LoopContext or Undefined; // Python: all three define __call__
             case "escaped": return false;
             case "lower": return value is string lower && lower == lower.ToLowerInvariant();
             case "upper": return value is string upper && upper == upper.ToUpperInvariant();

@@ -33,6 +33,10 @@ static class ValueConverter
                 var result = new PyDict();
                 foreach (var (k, v) in dict) result[k] = From(v, depth + 1);
                 return result;
+            case IReadOnlyDictionary<string, object?> readOnly:
+                var readOnlyResult = new PyDict();
+                foreach (var (k, v) in readOnly) readOnlyResult[k] = From(v, depth + 1);
+                return readOnlyResult;
             case IDictionary legacy:
                 var legacyResult = new PyDict();
                 foreach (DictionaryEntry entry in legacy) legacyResult[From(entry.Key, depth + 1) ?? "None"] = From(entry.Value, depth + 1);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text;
 using Hearth.Engine.Gguf;
@@ -21,6 +22,9 @@ sealed class BpeTokenizer : Tokenizer
     readonly int[] _mergeResults; // interned id of the merged string per rank, -1 when it never merges further
     readonly int[] _byteSymbols;  // interned id of each byte's one-character string, -1 when none
     readonly int[] _byteTokens;   // vocabulary id of each byte's one-character string, -1 when none
+    // Words recur constantly in real text; merging each distinct word once makes encoding several times faster.
+    readonly ConcurrentDictionary<string, int[]> _wordCache = new(StringComparer.Ordinal);
+    const int WordCacheLimit = 1 << 16;
 
     public string PreTokenizerName { get; }
 
@@ -30,17 +34,20 @@ sealed class BpeTokenizer : Tokenizer
         _ignoreMerges = ignoreMerges;
         PreTokenizerName = preTokenizer.Name;
 
-        var interned = new Dictionary<string, int>(vocab.TokenToId, StringComparer.Ordinal);
-        var internedLookup = interned.GetAlternateLookup<ReadOnlySpan<char>>();
+        // Merge halves that are not tokens themselves get ids above the vocabulary.
+        var extra = new Dictionary<string, int>(StringComparer.Ordinal);
+        var extraLookup = extra.GetAlternateLookup<ReadOnlySpan<char>>();
+        var lookup = Lookup;
+        bool TryFind(ReadOnlySpan<char> s, out int id) => lookup.TryGetValue(s, out id) || extraLookup.TryGetValue(s, out id);
         int Intern(ReadOnlySpan<char> s)
         {
-            if (internedLookup.TryGetValue(s, out var id)) return id;
-            id = interned.Count + (vocab.Count - vocab.TokenToId.Count); // keep extra ids above every vocabulary id
-            internedLookup[s] = id;
+            if (TryFind(s, out var id)) return id;
+            id = vocab.Count + extra.Count;
+            extraLookup[s] = id;
             return id;
         }
 
-        _mergeRanks = new Dictionary<long, int>(merges.Length);
+        _mergeRanks = new Dictionary<long, int>(merges.Length, PairComparer.Instance);
         var halves = new (int Left, int Right, int Split)[merges.Length];
         for (int rank = 0; rank < merges.Length; rank++)
         {
@@ -64,7 +71,7 @@ sealed class BpeTokenizer : Tokenizer
             if (joined.Length < length) joined = new char[length * 2];
             merge.AsSpan(0, split).CopyTo(joined);
             merge.AsSpan(split + 1).CopyTo(joined.AsSpan(split));
-            if (internedLookup.TryGetValue(joined.AsSpan(0, length), out var result)) _mergeResults[rank] = result;
+            if (TryFind(joined.AsSpan(0, length), out var result)) _mergeResults[rank] = result;
         }
 
         _byteSymbols = new int[256];
@@ -72,7 +79,7 @@ sealed class BpeTokenizer : Tokenizer
         for (int b = 0; b < 256; b++)
         {
             var s = ByteLevel.ByteToChar[b].ToString();
-            _byteSymbols[b] = interned.TryGetValue(s, out var sid) ? sid : -1;
+            _byteSymbols[b] = TryFind(s, out var sid) ? sid : -1;
             _byteTokens[b] = vocab.TokenToId.TryGetValue(s, out var tid) ? tid : -1;
         }
     }
@@ -95,6 +102,14 @@ sealed class BpeTokenizer : Tokenizer
     public override string Model => "gpt2";
 
     static long Key(int left, int right) => (long)left << 32 | (uint)right;
+
+    /// <summary>long's own hash is left ^ right, which collides badly for id pairs; mix the bits instead.</summary>
+    sealed class PairComparer : IEqualityComparer<long>
+    {
+        public static readonly PairComparer Instance = new();
+        public bool Equals(long x, long y) => x == y;
+        public int GetHashCode(long key) => (int)((ulong)key * 0x9E3779B97F4A7C15UL >> 32);
+    }
 
     struct Symbol { public int Start, Length, Prev, Next, Interned; }
 
@@ -132,6 +147,8 @@ sealed class BpeTokenizer : Tokenizer
     {
         if (word.Length == 0) return;
         if (_ignoreMerges && Lookup.TryGetValue(word, out var whole)) { output.Add(whole); return; }
+        if (_wordCache.TryGetValue(word, out var cached)) { output.AddRange(cached); return; }
+        int first = output.Count;
 
         var sym = CollectionsMarshal.AsSpan(symbolList);
         sym[^1].Next = -1;
@@ -166,6 +183,9 @@ sealed class BpeTokenizer : Tokenizer
                 if (token >= 0) output.Add(token);
             }
         }
+
+        if (_wordCache.Count >= WordCacheLimit) _wordCache.Clear();
+        _wordCache.TryAdd(word, [.. CollectionsMarshal.AsSpan(output)[first..]]);
     }
 
     void AddBigram(Span<Symbol> sym, PriorityQueue<(int, int, int, int), (int, int)> queue, int left, int right)

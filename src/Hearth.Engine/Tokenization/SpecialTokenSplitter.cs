@@ -15,6 +15,9 @@ static class SpecialTokenSplitter
         var fragments = new List<Fragment>();
         if (text.Length == 0) return fragments;
         fragments.Add(new Fragment(-1, 0, text.Length));
+        // Most prompts hold no special text at all: one multi-string search settles that.
+        var candidates = parseSpecial ? vocab.AllSpecialTexts : vocab.AlwaysSpecialTexts;
+        if (candidates == null || text.AsSpan().IndexOfAny(candidates) < 0) return fragments;
 
         var next = new List<Fragment>();
         foreach (var id in vocab.SpecialTokens)

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text;
 using Hearth.Engine.Gguf;
 
@@ -13,12 +14,14 @@ public abstract class Tokenizer
     private protected readonly Vocabulary Vocab;
     private protected readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> Lookup;
     readonly byte[]?[] _pieces;
+    readonly FrozenSet<int> _endOfGeneration;
 
     private protected Tokenizer(Vocabulary vocab)
     {
         Vocab = vocab;
         Lookup = vocab.Lookup;
         _pieces = new byte[vocab.Count][];
+        _endOfGeneration = vocab.EndOfGeneration.ToFrozenSet();
     }
 
     /// <summary>Builds the tokenizer described by a GGUF file's <c>tokenizer.ggml.*</c> metadata.</summary>
@@ -56,9 +59,9 @@ public abstract class Tokenizer
     /// <summary>Whether SentencePiece puts a space in front of the text (and after special tokens).</summary>
     public bool AddSpacePrefix => Vocab.AddSpacePrefix;
     /// <summary>Every token that ends generation: EOS, EOT, EOM and tokens llama.cpp recognises by text.</summary>
-    public IReadOnlySet<int> EndOfGenerationIds => Vocab.EndOfGeneration;
+    public IReadOnlySet<int> EndOfGenerationIds => _endOfGeneration;
 
-    public bool IsEndOfGeneration(int id) => Vocab.EndOfGeneration.Contains(id);
+    public bool IsEndOfGeneration(int id) => _endOfGeneration.Contains(id);
 
     public bool IsControl(int id) => (Vocab.Attributes[CheckId(id)] & TokenAttributes.Control) != 0;
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Hearth.Engine.Gguf;
 
 namespace Hearth.Engine.Tokenization;
@@ -31,6 +32,9 @@ sealed class Vocabulary
     public HashSet<int> EndOfGeneration { get; } = [];
     /// <summary>Control, user-defined and unknown tokens, longest text first: the order special text is cut out of a prompt.</summary>
     public int[] SpecialTokens { get; private set; } = [];
+    /// <summary>Texts of all special tokens, and of those matched even without parsing special text (user-defined); null when none.</summary>
+    public SearchValues<string>? AllSpecialTexts { get; private set; }
+    public SearchValues<string>? AlwaysSpecialTexts { get; private set; }
 
     public int Count => Tokens.Length;
 
@@ -188,15 +192,20 @@ sealed class Vocabulary
                 Attributes[id] |= TokenAttributes.Unused;
     }
 
-    /// <summary>The lowest id whose text is in <paramref name="texts"/>, now marked as control; null when none is.</summary>
+    /// <summary>
+    /// The token with the first text of <paramref name="texts"/> that the vocabulary has, now marked as control;
+    /// null when none is. (llama.cpp takes whichever its hash map yields first; list order picks the
+    /// conventional one, e.g. &lt;|eot_id|&gt; over &lt;|end_of_text|&gt;.)
+    /// </summary>
     int? FindControl(string[] texts)
     {
-        int best = -1;
         foreach (var text in texts)
-            if (TokenToId.TryGetValue(text, out var id) && (best < 0 || id < best)) best = id;
-        if (best < 0) return null;
-        Attributes[best] |= TokenAttributes.Control;
-        return best;
+        {
+            if (!TokenToId.TryGetValue(text, out var id)) continue;
+            Attributes[id] |= TokenAttributes.Control;
+            return id;
+        }
+        return null;
     }
 
     void BuildEndOfGeneration()
@@ -243,7 +252,12 @@ sealed class Vocabulary
             if ((Attributes[id] & special) != 0) ids.Add(id);
         // Longest first so that a token is never cut out of a longer one; ties keep id order.
         SpecialTokens = [.. ids.OrderByDescending(id => System.Text.Encoding.UTF8.GetByteCount(Tokens[id]))];
+        AllSpecialTexts = TextsOf(SpecialTokens);
+        AlwaysSpecialTexts = TextsOf([.. SpecialTokens.Where(id => (Attributes[id] & (TokenAttributes.Control | TokenAttributes.Unknown)) == 0)]);
     }
+
+    SearchValues<string>? TextsOf(int[] ids) =>
+        ids.Length == 0 ? null : SearchValues.Create([.. ids.Select(id => Tokens[id]).Distinct()], StringComparison.Ordinal);
 
     /// <summary>llama.cpp's per-model attribute overrides that affect tokenization (Phi-3 strips spaces after special tokens).</summary>
     void ApplyModelSpecificAttributes(GgufFile file)

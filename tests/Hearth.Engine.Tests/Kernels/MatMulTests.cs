@@ -133,4 +133,26 @@ public unsafe class MatMulTests
         Assert.Equal(expected0, y[0]);
         Assert.Equal(expected1, y[1]);
     }
+
+    [Theory]
+    [InlineData(GgmlType.Q8_0, 1)]
+    [InlineData(GgmlType.Q4_K, 1)]
+    [InlineData(GgmlType.Q6_K, 7)]
+    [InlineData(GgmlType.F16, 3)]
+    public void MultiplyDoesNotAllocateOnceWarm(GgmlType type, int n)
+    {
+        const int rows = 64, cols = 512;
+        var wq = KernelTestData.QuantizedRows(type, KernelTestData.Floats(rows * cols, seed: 9), rows, cols);
+        var x = KernelTestData.Floats(n * cols, seed: 10);
+        var y = new float[n * rows];
+        using var pool = new ComputePool(2);
+        fixed (byte* p = wq)
+        {
+            var w = new WeightMatrix(p, type, rows, cols);
+            for (int i = 0; i < 20; i++) MatMul.Multiply(pool, w, x, y, n);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++) MatMul.Multiply(pool, w, x, y, n);
+            Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        }
+    }
 }

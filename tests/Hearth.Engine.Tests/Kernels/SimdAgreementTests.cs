@@ -73,6 +73,8 @@ public unsafe class SimdAgreementTests
     {
         if (vecType is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16)
             new ReadOnlySpan<float>(a, dst.Length).CopyTo(dst);
+        else if (vecType == GgmlType.Q8_0)
+            fixed (float* d = dst) Hearth.Engine.Kernels.Q8_0.DequantizeActivations(a, d, dst.Length);
         else
             Dequantize.Row(vecType, new ReadOnlySpan<byte>(a, (int)Quantize.RowBytes(vecType, dst.Length)), dst);
     }
@@ -130,6 +132,18 @@ public unsafe class SimdAgreementTests
                 if (float.IsNaN(expected)) Assert.True(float.IsNaN(f[i]));
                 else Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(f[i]));
             }
+        }
+    }
+
+    [Fact]
+    public void ScalarFastHalfConversionMatchesHalfForEveryValue()
+    {
+        for (int h = 0; h < 65536; h++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)h);
+            float got = Fp16.ToFloatFast((ushort)h);
+            if (float.IsNaN(expected)) Assert.True(float.IsNaN(got));
+            else Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(got));
         }
     }
 }

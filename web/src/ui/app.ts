@@ -203,7 +203,10 @@ async function boot() {
     prompt.value = '';
     send(text).catch((err) => showError(String(err)));
   };
-  await Promise.all([refreshModels(), refreshConversations(), refreshStorage()]);
+  // One panel failing (say, a server without conversations) must not keep the rest of the page from working.
+  const failed = (await Promise.allSettled([refreshModels(), refreshConversations(), refreshStorage()]))
+    .filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length) showError(String(failed[0].reason?.message ?? failed[0].reason));
   document.body.dataset.ready = 'true';
 }
 
