@@ -1,1 +1,21 @@
-Console.WriteLine("bench");
+using Hearth.Bench;
+
+// One entry point, one mode per benchmark: dotnet run -c Release --project bench/Hearth.Bench -- <mode> [args]
+switch (args.FirstOrDefault())
+{
+    case "kernels": KernelBench.Run(args); return 0;
+    case "kernels-rows": KernelBench.RowScaling(args); return 0;
+    case "kernels-paths": KernelBench.Paths(args); return 0;
+    case "tokenizer": TokenizerBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "models")); return 0;
+    case "service": return await ServiceBench.RunAsync(args[1..]);
+    default:
+        Console.WriteLine("""
+            usage: Hearth.Bench <mode>
+              kernels [threads] [types, e.g. Q8_0,Q4_K]   matmul throughput per weight type
+              kernels-rows [types]                        matmul scaling with rows
+              kernels-paths [types]                       every SIMD path per type
+              tokenizer [models dir]                      tokenizer load, encode and decode throughput
+              service [MODEL.gguf] [tokens]               the HTTP service: latency, tokens/s, overhead
+            """);
+        return 1;
+}

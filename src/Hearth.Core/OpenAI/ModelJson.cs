@@ -1,0 +1,97 @@
+using System.Buffers;
+using System.Text.Json;
+using Hearth.Core.Registry;
+
+namespace Hearth.Core.OpenAI;
+
+/// <summary><c>GET /v1/models</c> and the model load/unload bodies and events.</summary>
+public static class ModelJson
+{
+    public static ReadOnlyMemory<byte> List(IReadOnlyList<ModelDescriptor> models)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer, WireJson.Options))
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "list");
+            w.WriteStartArray("data");
+            foreach (var m in models)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", m.Id);
+                w.WriteString("object", "model");
+                w.WriteNumber("created", m.CreatedUnixSeconds);
+                w.WriteString("owned_by", m.OwnedBy);
+                if (m.ContextWindow is int ctx) w.WriteNumber("context_window", ctx); else w.WriteNull("context_window");
+                w.WriteBoolean("cached", m.Cached);
+                w.WriteBoolean("loaded", m.Loaded);
+                w.WriteBoolean("compatible", m.Compatible);
+                w.WriteNumber("size", m.SizeBytes);
+                if (m.Quantization is null) w.WriteNull("quantization"); else w.WriteString("quantization", m.Quantization);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenMemory;
+    }
+
+    /// <summary>The model id of a load/unload body <c>{"model": "..."}</c>.</summary>
+    public static string ParseModelBody(ReadOnlyMemory<byte> body)
+    {
+        using var doc = ChatRequestParser.ParseJson(body);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw ApiException.InvalidRequest("The request body must be a JSON object.", null, "invalid_json");
+        string? model = null;
+        foreach (var p in doc.RootElement.EnumerateObject())
+        {
+            if (p.Name == "model") model = ChatRequestParser.String(p.Value, "model");
+            else throw ApiException.Unsupported(p.Name, "this endpoint takes only 'model'.");
+        }
+        return string.IsNullOrEmpty(model) ? throw ApiException.InvalidRequest("Missing required parameter: 'model'.", "model", "missing_required_parameter") : model;
+    }
+
+    /// <summary>One load progress event. <paramref name="eta"/> in seconds, null when unknown.</summary>
+    public static ReadOnlyMemory<byte> LoadProgress(string model, ModelLoadProgress p, double elapsed, double? eta) => Sse.Sse.Event(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("object", "model.load.progress");
+        w.WriteString("model", model);
+        w.WriteString("phase", p.Phase);
+        w.WriteNumber("progress", Math.Clamp(p.Progress, 0, 1));
+        w.WriteNumber("bytes", p.Bytes);
+        w.WriteNumber("total", p.Total);
+        if (p.Text is null) w.WriteNull("text"); else w.WriteString("text", p.Text);
+        w.WriteNumber("elapsed", Math.Round(elapsed, 3));
+        if (eta is double e) w.WriteNumber("eta", Math.Round(e, 3)); else w.WriteNull("eta");
+        w.WriteEndObject();
+    });
+
+    /// <summary>The final event of a load: done (with the context window) or failed (with an error).</summary>
+    public static ReadOnlyMemory<byte> LoadDone(string model, double elapsed, int? contextWindow, ApiException? error) => Sse.Sse.Event(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("object", "model.load.done");
+        w.WriteString("model", model);
+        w.WriteString("phase", error is null ? "ready" : "failed");
+        w.WriteNumber("progress", error is null ? 1 : 0);
+        w.WriteBoolean("done", true);
+        w.WriteNumber("elapsed", Math.Round(elapsed, 3));
+        if (contextWindow is int ctx) w.WriteNumber("context_window", ctx);
+        if (error is not null) ErrorJson.Write(w, error);
+        w.WriteEndObject();
+    });
+
+    public static ReadOnlyMemory<byte> Unloaded(string model, bool wasLoaded)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var w = new Utf8JsonWriter(buffer, WireJson.Options))
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "model.unload");
+            w.WriteString("model", model);
+            w.WriteBoolean("unloaded", wasLoaded);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenMemory;
+    }
+}

@@ -1,0 +1,16 @@
+namespace Hearth.Engine.Chat;
+
+/// <summary>How <see cref="ChatModel.Load"/> sets a model up.</summary>
+public sealed record ChatModelOptions
+{
+    /// <summary>Context window in tokens; null takes min(trained context, 4096). Larger than trained is allowed but may degrade.</summary>
+    public int? ContextLength { get; init; }
+
+    /// <summary>Threads for the forward pass; 0 uses every core.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>The id reported as ModelId; null uses the file name without extension.</summary>
+    public string? ModelId { get; init; }
+
+    public const int DefaultMaxContext = 4096;
+}

@@ -1,0 +1,27 @@
+namespace Hearth.Engine.Generation;
+
+/// <summary>What the generation loop needs from a model's inference state (the KV cache and the forward pass).</summary>
+internal interface ILogitsSource
+{
+    int ContextLength { get; }
+    IReadOnlyList<int> Tokens { get; }
+    int CommonPrefixLength(IReadOnlyList<int> tokens);
+    void Truncate(int length);
+    /// <summary>Appends tokens to the cache; returns the logits after the last one.</summary>
+    ReadOnlySpan<float> Evaluate(ReadOnlySpan<int> tokens);
+}
+
+/// <summary>What the generation loop needs from a tokenizer.</summary>
+internal interface IGenerationVocabulary
+{
+    bool IsEndOfGeneration(int id);
+    byte[] TokenBytes(int id);
+    /// <summary>A decoder that turns a stream of token ids into text, never splitting a UTF-8 character.</summary>
+    ITextDecoder CreateDecoder();
+}
+
+internal interface ITextDecoder
+{
+    string Push(int id);
+    string Flush();
+}

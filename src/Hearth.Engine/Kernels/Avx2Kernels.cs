@@ -1,0 +1,479 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Hearth.Engine.Kernels;
+
+/// <summary>
+/// 256-bit x86 kernels (AVX2 + FMA, with AVX-VNNI for the unsigned x signed byte dot products where present),
+/// following ggml-cpu's AVX2 code: integer dot products per block, scaled and accumulated in float. Each kernel
+/// takes one weight row and 1..n activation rows; with several rows a weight block is decoded once and reused.
+/// </summary>
+internal static unsafe class Avx2Kernels
+{
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    static readonly Vector256<short> Ones16 = Vector256.Create((short)1);
+    static readonly Vector256<byte> Low4 = Vector256.Create((byte)0x0F);
+
+    /// <summary>Sum over byte pairs of u*s into 8 int32 lanes (4 bytes per lane).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> DotBytes(Vector256<byte> u, Vector256<sbyte> s) => AvxVnni.IsSupported
+        ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, s)
+        : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), Ones16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Fma256(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
+
+    // ---------------------------------------------------------------- Q8_0 and Q4_0 weights, Q8_0 activations
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q8_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 32;
+        int k = 0;
+        for (; k + 4 <= count; k += 4, a += 4 * aStride) Q8_0x4(w, a, aStride, nb, y + k * yStride, yStride);
+        for (; k < count; k++, a += aStride) y[k * yStride] = Q8_0x1(w, a, nb);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static float Q8_0x1(byte* w, byte* a, int nb)
+    {
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + 2 <= nb; b += 2, w += 68, a += 72)
+        {
+            acc0 = Q8_0Block(w, a, acc0);
+            acc1 = Q8_0Block(w + 34, a + 36, acc1);
+        }
+        if (b < nb) acc0 = Q8_0Block(w, a, acc0);
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Q8_0Block(byte* w, byte* a, Vector256<float> acc)
+    {
+        var qw = Avx.LoadVector256((sbyte*)(w + 2));
+        var qa = Avx.LoadVector256((sbyte*)(a + 4));
+        var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(qa, qw));
+        float scale = Fp16.Lookup(*(ushort*)w) * *(float*)a;
+        return Fma256(Avx.ConvertToVector256Single(dot), Vector256.Create(scale), acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q8_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
+    {
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+        for (int b = 0; b < nb; b++, w += 34, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
+        {
+            var qw = Avx.LoadVector256((sbyte*)(w + 2));
+            var ax = Avx2.Abs(qw);
+            float dw = Fp16.Lookup(*(ushort*)w);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a0), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a1), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a2), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a3), acc3);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[yStride] = Vector256.Sum(acc1);
+        y[2 * yStride] = Vector256.Sum(acc2);
+        y[3 * yStride] = Vector256.Sum(acc3);
+    }
+
+    /// <summary>32 nibbles of a Q4_0 block as signed bytes q - 8, in element order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Q4_0Unpack(byte* qs)
+    {
+        var packed = Sse2.LoadVector128(qs);
+        var both = Vector256.Create(packed, Sse2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte());
+        return Avx2.Subtract(Avx2.And(both, Low4).AsSByte(), Vector256.Create((sbyte)8));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 32;
+        int k = 0;
+        for (; k + 4 <= count; k += 4, a += 4 * aStride) Q4_0x4(w, a, aStride, nb, y + k * yStride, yStride);
+        for (; k < count; k++, a += aStride)
+        {
+            var acc = Vector256<float>.Zero;
+            byte* wb = w, ab = a;
+            for (int b = 0; b < nb; b++, wb += 18, ab += 36)
+            {
+                var qw = Q4_0Unpack(wb + 2);
+                var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), qw));
+                acc = Fma256(Avx.ConvertToVector256Single(dot),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc);
+            }
+            y[k * yStride] = Vector256.Sum(acc);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q4_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
+    {
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+        for (int b = 0; b < nb; b++, w += 18, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
+        {
+            var qw = Q4_0Unpack(w + 2);
+            var ax = Avx2.Abs(qw);
+            float dw = Fp16.Lookup(*(ushort*)w);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a0), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a1), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a2), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a3), acc3);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[yStride] = Vector256.Sum(acc1);
+        y[2 * yStride] = Vector256.Sum(acc2);
+        y[3 * yStride] = Vector256.Sum(acc3);
+    }
+
+    static readonly Vector256<byte> BitSpread = Vector256.Create(
+        0x0000000000000000UL, 0x0101010101010101UL, 0x0202020202020202UL, 0x0303030303030303UL).AsByte();
+    static readonly Vector256<byte> BitSelect = Vector256.Create(0x7fbfdfeff7fbfdfeUL).AsByte();
+
+    /// <summary>32 bits to 32 bytes, 0xFF where the bit is set (ggml's bytes_from_bits_32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<byte> BytesFromBits(uint bits)
+    {
+        var spread = Avx2.Shuffle(Vector256.Create(bits).AsByte(), BitSpread);
+        return Avx2.CompareEqual(Avx2.Or(spread, BitSelect), Vector256<byte>.AllBitsSet);
+    }
+
+    /// <summary>A Q5_0 block as signed bytes q - 16: the nibble, minus 16 where the fifth bit is clear.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<sbyte> Q5_0Unpack(byte* block)
+    {
+        var packed = Sse2.LoadVector128(block + 6);
+        var nibbles = Avx2.And(Vector256.Create(packed, Sse2.ShiftRightLogical(packed.AsUInt16(), 4).AsByte()), Low4);
+        var high = Avx2.AndNot(BytesFromBits(*(uint*)(block + 2)), Vector256.Create((byte)0xF0));
+        return Avx2.Or(nibbles, high).AsSByte();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q5_0(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 32;
+        int k = 0;
+        for (; k + 4 <= count; k += 4, a += 4 * aStride) Q5_0x4(w, a, aStride, nb, y + k * yStride, yStride);
+        for (; k < count; k++, a += aStride)
+        {
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            byte* wb = w, ab = a;
+            int b = 0;
+            for (; b + 2 <= nb; b += 2, wb += 44, ab += 72)
+            {
+                var q0 = Q5_0Unpack(wb);
+                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), q0))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc0);
+                var q1 = Q5_0Unpack(wb + 22);
+                acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q1), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 40)), q1))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)(wb + 22)) * *(float*)(ab + 36)), acc1);
+            }
+            if (b < nb)
+            {
+                var q0 = Q5_0Unpack(wb);
+                acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), q0))),
+                    Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc0);
+            }
+            y[k * yStride] = Vector256.Sum(acc0 + acc1);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q5_0x4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
+    {
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+        for (int b = 0; b < nb; b++, w += 22, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
+        {
+            var qw = Q5_0Unpack(w);
+            var ax = Avx2.Abs(qw);
+            float dw = Fp16.Lookup(*(ushort*)w);
+            acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a0 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a0), acc0);
+            acc1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a1 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a1), acc1);
+            acc2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a2 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a2), acc2);
+            acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
+                Vector256.Create(dw * *(float*)a3), acc3);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[yStride] = Vector256.Sum(acc1);
+        y[2 * yStride] = Vector256.Sum(acc2);
+        y[3 * yStride] = Vector256.Sum(acc3);
+    }
+
+    // ---------------------------------------------------------------- K-quants, Q8_K activations
+
+    /// <summary>Unpacks Q4_K/Q5_K's 12 scale bytes into 8 scales and 8 mins (one byte each), as ggml's utmp trick.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void UnpackScalesMins(byte* s, out ulong scales, out ulong mins)
+    {
+        const uint kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+        uint u0 = *(uint*)s, u1 = *(uint*)(s + 4), u2 = *(uint*)(s + 8);
+        uint u3 = ((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4);
+        uint m0 = u1 & kmask1;
+        uint s1 = (u2 & kmask2) | (((u0 >> 6) & kmask3) << 4);
+        uint s0 = u0 & kmask1;
+        scales = s0 | ((ulong)s1 << 32);
+        mins = m0 | ((ulong)u3 << 32);
+    }
+
+    /// <summary>sum_j mins_j * (bsums[2j] + bsums[2j+1]) as 8 int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> MinsTimesBsums(ulong mins, byte* a)
+    {
+        var bsumPairs = Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a + Q8K.BsumsOffset)), Ones16);
+        var m = Avx2.ConvertToVector256Int32(Vector128.CreateScalar(mins).AsByte());
+        return Avx2.MultiplyLow(bsumPairs, m);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 256;
+        for (int k = 0; k < count; k++, a += aStride)
+        {
+            var acc = Vector256<float>.Zero;
+            var accMin = Vector256<float>.Zero;
+            byte* wb = w, ab = a;
+            for (int b = 0; b < nb; b++, wb += Kernels.Q4K.BlockBytes, ab += Q8K.BlockBytes)
+            {
+                float da = *(float*)ab;
+                UnpackScalesMins(wb + Kernels.Q4K.ScalesOffset, out ulong scales, out ulong mins);
+                accMin = Fma256(Vector256.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
+                    Avx.ConvertToVector256Single(MinsTimesBsums(mins, ab)), accMin);
+
+                byte* q = wb + Kernels.Q4K.QsOffset;
+                sbyte* qa = (sbyte*)(ab + Q8K.QsOffset);
+                var sumi = Vector256<int>.Zero;
+                for (int j = 0; j < 4; j++, q += 32, qa += 64, scales >>= 16)
+                {
+                    var bits = Avx.LoadVector256(q);
+                    var lo = Avx2.And(bits, Low4);
+                    var hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), Low4);
+                    var p0 = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(qa));
+                    var p1 = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(qa + 32));
+                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)scales)));
+                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> 8))));
+                }
+                acc = Fma256(Vector256.Create(da * Fp16.Lookup(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
+            }
+            y[k * yStride] = Vector256.Sum(acc + accMin);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q5K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 256;
+        var one = Vector256.Create((byte)1);
+        for (int k = 0; k < count; k++, a += aStride)
+        {
+            var acc = Vector256<float>.Zero;
+            var accMin = Vector256<float>.Zero;
+            byte* wb = w, ab = a;
+            for (int b = 0; b < nb; b++, wb += Kernels.Q5K.BlockBytes, ab += Q8K.BlockBytes)
+            {
+                float da = *(float*)ab;
+                UnpackScalesMins(wb + Kernels.Q5K.ScalesOffset, out ulong scales, out ulong mins);
+                accMin = Fma256(Vector256.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
+                    Avx.ConvertToVector256Single(MinsTimesBsums(mins, ab)), accMin);
+
+                byte* q = wb + Kernels.Q5K.QsOffset;
+                var hbits = Avx.LoadVector256(wb + Kernels.Q5K.QhOffset).AsUInt16();
+                sbyte* qa = (sbyte*)(ab + Q8K.QsOffset);
+                var sumi = Vector256<int>.Zero;
+                for (int j = 0; j < 4; j++, q += 32, qa += 64, scales >>= 16)
+                {
+                    var bits = Avx.LoadVector256(q);
+                    var hb0 = Avx2.And(Avx2.ShiftRightLogical(hbits, (byte)(2 * j)).AsByte(), one);
+                    var hb1 = Avx2.And(Avx2.ShiftRightLogical(hbits, (byte)(2 * j + 1)).AsByte(), one);
+                    var lo = Avx2.Or(Avx2.And(bits, Low4), Avx2.ShiftLeftLogical(hb0.AsUInt16(), 4).AsByte());
+                    var hi = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), Low4),
+                        Avx2.ShiftLeftLogical(hb1.AsUInt16(), 4).AsByte());
+                    var p0 = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(qa));
+                    var p1 = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(qa + 32));
+                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)scales)));
+                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> 8))));
+                }
+                acc = Fma256(Vector256.Create(da * Fp16.Lookup(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
+            }
+            y[k * yStride] = Vector256.Sum(acc + accMin);
+        }
+    }
+
+    /// <summary>For each quarter q (0..7) of a Q6_K block: a byte shuffle that spreads scale 2q over the first 8
+    /// int16 lanes and scale 2q+1 over the last 8.</summary>
+    static readonly Vector128<sbyte>[] Q6ScaleShuffle = BuildQ6ScaleShuffle();
+
+    static Vector128<sbyte>[] BuildQ6ScaleShuffle()
+    {
+        var masks = new Vector128<sbyte>[8];
+        for (int q = 0; q < 8; q++)
+        {
+            var m = new sbyte[16];
+            for (int i = 0; i < 16; i++) m[i] = (sbyte)(i < 8 ? 2 * q : 2 * q + 1);
+            masks[q] = Vector128.Create(m);
+        }
+        return masks;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q6K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 256;
+        var m3 = Vector256.Create((byte)3);
+        var m30 = Vector256.Create((byte)0x30);
+        fixed (Vector128<sbyte>* shuffles = Q6ScaleShuffle)
+        {
+            for (int k = 0; k < count; k++, a += aStride)
+            {
+                var acc = Vector256<float>.Zero;
+                byte* wb = w, ab = a;
+                for (int b = 0; b < nb; b++, wb += Kernels.Q6K.BlockBytes, ab += Q8K.BlockBytes)
+                {
+                    var sc8 = Sse2.LoadVector128((sbyte*)(wb + Kernels.Q6K.ScalesOffset));
+                    // q - 32: fold the 32 into the activation sums, sum_j sc_j * bsum_j
+                    var sc16 = Avx2.ConvertToVector256Int16(sc8);
+                    var offset = Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(ab + Q8K.BsumsOffset)), sc16);
+                    var sumi = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(offset, 5));
+
+                    byte* ql = wb, qh = wb + Kernels.Q6K.QhOffset;
+                    sbyte* qa = (sbyte*)(ab + Q8K.QsOffset);
+                    for (int h = 0; h < 2; h++, ql += 64, qh += 32, qa += 128)
+                    {
+                        var l0 = Avx.LoadVector256(ql);
+                        var l1 = Avx.LoadVector256(ql + 32);
+                        var hb = Avx.LoadVector256(qh);
+                        var hb16 = hb.AsUInt16();
+                        var q0 = Avx2.Or(Avx2.And(l0, Low4), Avx2.ShiftLeftLogical(Avx2.And(hb, m3).AsUInt16(), 4).AsByte());
+                        var q1 = Avx2.Or(Avx2.And(l1, Low4), Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(hb16, 2).AsByte(), m3).AsUInt16(), 4).AsByte());
+                        var q2 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l0.AsUInt16(), 4).AsByte(), Low4), Avx2.And(hb, m30));
+                        var q3 = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), Low4), Avx2.And(Avx2.ShiftRightLogical(hb16, 2).AsByte(), m30));
+                        var p0 = Avx2.MultiplyAddAdjacent(q0, Avx.LoadVector256(qa));
+                        var p1 = Avx2.MultiplyAddAdjacent(q1, Avx.LoadVector256(qa + 32));
+                        var p2 = Avx2.MultiplyAddAdjacent(q2, Avx.LoadVector256(qa + 64));
+                        var p3 = Avx2.MultiplyAddAdjacent(q3, Avx.LoadVector256(qa + 96));
+                        int s = 4 * h;
+                        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[s]))));
+                        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[s + 1]))));
+                        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p2, Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[s + 2]))));
+                        sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p3, Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[s + 3]))));
+                    }
+                    float d = *(float*)ab * Fp16.Lookup(*(ushort*)(wb + Kernels.Q6K.DOffset));
+                    acc = Fma256(Vector256.Create(d), Avx.ConvertToVector256Single(sumi), acc);
+                }
+                y[k * yStride] = Vector256.Sum(acc);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- float weights
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F32(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        for (int k = 0; k < count; k++, a += aStride)
+        {
+            float* wf = (float*)w, af = (float*)a;
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            int i = 0;
+            for (; i + 16 <= cols; i += 16)
+            {
+                acc0 = Fma256(Avx.LoadVector256(wf + i), Avx.LoadVector256(af + i), acc0);
+                acc1 = Fma256(Avx.LoadVector256(wf + i + 8), Avx.LoadVector256(af + i + 8), acc1);
+            }
+            float sum = Vector256.Sum(acc0 + acc1);
+            for (; i < cols; i++) sum += wf[i] * af[i];
+            y[k * yStride] = sum;
+        }
+    }
+
+    /// <summary>8 IEEE halves to floats with integer operations (no F16C intrinsics in .NET): rebias the exponent,
+    /// fix up zero/subnormal inputs with a float subtraction and infinities/NaN with a second rebias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HalfToSingle(Vector128<ushort> h)
+    {
+        var x = Avx2.ConvertToVector256Int32(h).AsUInt32();
+        var sign = Avx2.ShiftLeftLogical(Avx2.And(x, Vector256.Create(0x8000u)), 16);
+        var em = Avx2.ShiftLeftLogical(Avx2.And(x, Vector256.Create(0x7FFFu)), 13);
+        var exp = Avx2.And(em, Vector256.Create(0x0F800000u));
+        var normal = Avx2.Add(em, Vector256.Create(0x38000000u));
+        var infNan = Avx2.Add(normal, Vector256.Create(0x38000000u));
+        var sub = Avx.Subtract(Avx2.Add(em, Vector256.Create(0x38800000u)).AsSingle(), Vector256.Create(0x38800000u).AsSingle()).AsUInt32();
+        var r = Avx2.BlendVariable(normal, infNan, Avx2.CompareEqual(exp, Vector256.Create(0x0F800000u)));
+        r = Avx2.BlendVariable(r, sub, Avx2.CompareEqual(exp, Vector256<uint>.Zero));
+        return Avx2.Or(r, sign).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void F16(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        for (int k = 0; k < count; k++, a += aStride)
+        {
+            ushort* wh = (ushort*)w;
+            float* af = (float*)a;
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            int i = 0;
+            for (; i + 16 <= cols; i += 16)
+            {
+                acc0 = Fma256(HalfToSingle(Sse2.LoadVector128(wh + i)), Avx.LoadVector256(af + i), acc0);
+                acc1 = Fma256(HalfToSingle(Sse2.LoadVector128(wh + i + 8)), Avx.LoadVector256(af + i + 8), acc1);
+            }
+            float sum = Vector256.Sum(acc0 + acc1);
+            for (; i < cols; i++) sum += Fp16.ToFloat(wh[i]) * af[i];
+            y[k * yStride] = sum;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BF16(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        for (int k = 0; k < count; k++, a += aStride)
+        {
+            ushort* wh = (ushort*)w;
+            float* af = (float*)a;
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            int i = 0;
+            for (; i + 16 <= cols; i += 16)
+            {
+                var w0 = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Sse2.LoadVector128(wh + i)), 16).AsSingle();
+                var w1 = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Sse2.LoadVector128(wh + i + 8)), 16).AsSingle();
+                acc0 = Fma256(w0, Avx.LoadVector256(af + i), acc0);
+                acc1 = Fma256(w1, Avx.LoadVector256(af + i + 8), acc1);
+            }
+            float sum = Vector256.Sum(acc0 + acc1);
+            for (; i < cols; i++) sum += Fp16.Bf16ToFloat(wh[i]) * af[i];
+            y[k * yStride] = sum;
+        }
+    }
+}

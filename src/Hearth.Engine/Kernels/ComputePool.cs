@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Hearth.Engine.Kernels;
+
+/// <summary>One piece of parallel work: every pool thread calls Execute once with its index.</summary>
+public interface IComputeJob
+{
+    void Execute(int thread, int threadCount);
+}
+
+/// <summary>
+/// Persistent worker threads with a spin-then-sleep barrier. Decode runs hundreds of small matmuls per token, so a
+/// dispatch must cost microseconds: workers spin on a generation counter for a short while after each job and only
+/// then fall asleep on a monitor. The calling thread is worker 0. One job runs at a time; jobs must not call Run.
+/// </summary>
+public sealed unsafe class ComputePool : IDisposable
+{
+    /// <summary>How long an idle worker spins before it sleeps; long enough to bridge the gap between two matmuls.</summary>
+    const double SpinMicroseconds = 250;
+
+    readonly Thread[] _workers;
+    readonly object _gate = new();
+    readonly long _spinTicks;
+    int _generation;
+    int _pending;
+    int _sleepers;
+    int _busy;
+    volatile bool _disposed;
+    delegate*<object, int, int, void> _thunk;
+    object? _box;
+    Exception? _failure;
+
+    byte* _scratch;
+    long _scratchBytes;
+    readonly int* _counters;
+
+    public ComputePool(int threads)
+    {
+        if (threads < 1 || threads > 1024)
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, "A compute pool needs between 1 and 1024 threads.");
+        Threads = threads;
+        _spinTicks = (long)(SpinMicroseconds * Stopwatch.Frequency / 1_000_000);
+        _counters = (int*)NativeMemory.AlignedAlloc(128, 64);
+        _workers = new Thread[threads - 1];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            int index = i + 1;
+            _workers[i] = new Thread(() => WorkerLoop(index)) { IsBackground = true, Name = $"Hearth compute {index}" };
+            _workers[i].Start();
+        }
+    }
+
+    public int Threads { get; }
+
+    /// <summary>Runs job.Execute(t, Threads) for every t in parallel (t = 0 on the calling thread) and waits for all.</summary>
+    public void Run<TJob>(ref TJob job) where TJob : struct, IComputeJob
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Threads == 1)
+        {
+            job.Execute(0, 1);
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+            throw new InvalidOperationException("ComputePool.Run was called while another job was running on this pool (nested or concurrent use).");
+        var box = JobBox<TJob>.ForThisThread;
+        box.Job = job;
+        try
+        {
+            _box = box;
+            _thunk = &JobBox<TJob>.Execute;
+            _failure = null;
+            Volatile.Write(ref _pending, Threads - 1);
+            Interlocked.Increment(ref _generation);
+            if (Volatile.Read(ref _sleepers) > 0)
+                lock (_gate) Monitor.PulseAll(_gate);
+
+            Exception? own = null;
+            try { box.Job.Execute(0, Threads); }
+            catch (Exception e) { own = e; }
+
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            job = box.Job;
+            _box = null;
+            var failure = own ?? _failure;
+            if (failure != null) throw new AggregateException("A compute job failed.", failure);
+        }
+        finally
+        {
+            box.Job = default;
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Shared counters for dynamic work splitting inside one job (index 0..15), reset by the job's owner.</summary>
+    internal int* Counters => _counters;
+
+    /// <summary>A 64-byte aligned buffer of at least <paramref name="bytes"/>, reused across calls (grown, never shrunk).</summary>
+    internal byte* Scratch(long bytes)
+    {
+        if (bytes > _scratchBytes)
+        {
+            if (_scratch != null) NativeMemory.AlignedFree(_scratch);
+            long size = Math.Max(bytes, 64 * 1024);
+            _scratch = (byte*)NativeMemory.AlignedAlloc((nuint)size, 64);
+            _scratchBytes = size;
+        }
+        return _scratch;
+    }
+
+    void WorkerLoop(int index)
+    {
+        int seen = 0;
+        while (true)
+        {
+            int gen = Volatile.Read(ref _generation);
+            if (gen == seen)
+            {
+                long start = Stopwatch.GetTimestamp();
+                int spins = 0;
+                while ((gen = Volatile.Read(ref _generation)) == seen && !_disposed)
+                {
+                    Thread.SpinWait(8);
+                    if ((++spins & 63) == 0 && Stopwatch.GetTimestamp() - start > _spinTicks)
+                    {
+                        lock (_gate)
+                        {
+                            Interlocked.Increment(ref _sleepers);
+                            while ((gen = Volatile.Read(ref _generation)) == seen && !_disposed) Monitor.Wait(_gate);
+                            Interlocked.Decrement(ref _sleepers);
+                        }
+                        start = Stopwatch.GetTimestamp();
+                    }
+                }
+            }
+            if (_disposed) return;
+            seen = gen;
+            try { _thunk(_box!, index, Threads); }
+            catch (Exception e) { _failure = e; }
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        lock (_gate) Monitor.PulseAll(_gate);
+        foreach (var t in _workers) t.Join();
+        if (_scratch != null) NativeMemory.AlignedFree(_scratch);
+        _scratch = null;
+        NativeMemory.AlignedFree(_counters);
+    }
+
+    sealed class JobBox<TJob> where TJob : struct, IComputeJob
+    {
+        [ThreadStatic] static JobBox<TJob>? t_box;
+        public TJob Job;
+
+        public static JobBox<TJob> ForThisThread => t_box ??= new JobBox<TJob>();
+
+        public static void Execute(object box, int thread, int threads) =>
+            Unsafe.As<JobBox<TJob>>(box).Job.Execute(thread, threads);
+    }
+}

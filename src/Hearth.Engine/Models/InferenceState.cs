@@ -1,0 +1,154 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Hearth.Engine.Kernels;
+
+namespace Hearth.Engine.Models;
+
+/// <summary>
+/// One conversation's KV cache plus the scratch buffers of the forward pass, all allocated once here so that
+/// evaluation allocates nothing. The cache holds one K and one V row of KvDim floats per position and layer, rounded
+/// to F16 as llama.cpp's default F16 cache rounds them (so logits match llama.cpp's), but kept as F32 so attention
+/// reads them without conversion: twice the memory of a true F16 cache.
+/// <see cref="Tokens"/> says what the cache holds, so the next prompt only evaluates what is new: take
+/// <see cref="CommonPrefixLength"/>, <see cref="Truncate"/> to it, and <see cref="Evaluate(ReadOnlySpan{int})"/> the rest.
+/// </summary>
+public sealed unsafe class InferenceState : IDisposable
+{
+    /// <summary>Tokens per forward pass when evaluating a long prompt: matmuls run over this many rows at once.</summary>
+    public const int MaxBatch = 256;
+
+    readonly TransformerModel _model;
+    readonly List<int> _tokens = [];
+    readonly int _batch;
+    float[][] _keyCache, _valueCache;
+    float[] _logits;
+    readonly float[] _buffers;
+    bool _disposed;
+
+    internal InferenceState(TransformerModel model, int contextLength, int maxBatch)
+    {
+        var c = model.Config;
+        _model = model;
+        ContextLength = contextLength;
+        _batch = Math.Min(maxBatch, contextLength);
+
+        long cacheFloats = (long)contextLength * c.KvDim;
+        if (cacheFloats > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(contextLength), contextLength, $"A context of {contextLength} tokens is too large for one cache row block.");
+        _keyCache = new float[c.BlockCount][];
+        _valueCache = new float[c.BlockCount][];
+        for (int l = 0; l < c.BlockCount; l++)
+        {
+            _keyCache[l] = GC.AllocateUninitializedArray<float>((int)cacheFloats, pinned: true);
+            _valueCache[l] = GC.AllocateUninitializedArray<float>((int)cacheFloats, pinned: true);
+        }
+        _logits = GC.AllocateUninitializedArray<float>(c.VocabSize, pinned: true);
+
+        // Scratch, carved out of one pinned block: activations for a batch of tokens, and one attention score row per thread.
+        int qDim = c.HeadCount * c.HeadDim;
+        long[] sizes =
+        [
+            (long)_batch * c.EmbeddingLength, (long)_batch * c.EmbeddingLength, (long)_batch * qDim, (long)_batch * c.KvDim,
+            (long)_batch * c.KvDim, (long)_batch * qDim, (long)_batch * c.FeedForwardLength, (long)_batch * c.FeedForwardLength,
+            (long)_batch * c.RopeDim, (long)model.Threads * 2 * c.HeadDim,
+        ];
+        _buffers = GC.AllocateUninitializedArray<float>(checked((int)sizes.Sum()), pinned: true);
+        float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffers));
+        float* Next(long size) { float* at = p; p += size; return at; }
+        X = Next(sizes[0]); Xb = Next(sizes[1]); Q = Next(sizes[2]); K = Next(sizes[3]); V = Next(sizes[4]);
+        Att = Next(sizes[5]); Gate = Next(sizes[6]); Up = Next(sizes[7]); RopeAngles = Next(sizes[8]); AttentionScratch = Next(sizes[9]);
+    }
+
+    /// <summary>Positions the cache holds.</summary>
+    public int ContextLength { get; }
+
+    /// <summary>The tokens whose K/V are in the cache, in order.</summary>
+    public IReadOnlyList<int> Tokens => _tokens;
+
+    // ---- scratch for TransformerModel.Forward ----
+    internal float* X, Xb, Q, K, V, Att, Gate, Up, RopeAngles, AttentionScratch;
+
+    internal float* KeyCache(int layer) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_keyCache[layer]));
+    internal float* ValueCache(int layer) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_valueCache[layer]));
+
+    /// <summary>Copies n rows of K and V, rounded to F16, into the cache of <paramref name="layer"/> at positions pos..pos+n-1.</summary>
+    internal void Store(int layer, int pos, float* k, float* v, int n)
+    {
+        int kvDim = _model.Config.KvDim;
+        new ReadOnlySpan<float>(k, n * kvDim).CopyTo(_keyCache[layer].AsSpan(pos * kvDim, n * kvDim));
+        new ReadOnlySpan<float>(v, n * kvDim).CopyTo(_valueCache[layer].AsSpan(pos * kvDim, n * kvDim));
+        Attention.RoundToHalf(KeyCache(layer) + pos * kvDim, n * kvDim);
+        Attention.RoundToHalf(ValueCache(layer) + pos * kvDim, n * kvDim);
+    }
+
+    /// <summary>How many leading tokens of <paramref name="tokens"/> the cache already holds.</summary>
+    public int CommonPrefixLength(IReadOnlyList<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        int n = Math.Min(tokens.Count, _tokens.Count), i = 0;
+        while (i < n && tokens[i] == _tokens[i]) i++;
+        return i;
+    }
+
+    /// <summary>Forgets the cache entries from position <paramref name="length"/> on.</summary>
+    public void Truncate(int length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (length < 0 || length > _tokens.Count)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"The cache holds {_tokens.Count} tokens.");
+        _tokens.RemoveRange(length, _tokens.Count - length);
+    }
+
+    /// <summary>
+    /// Runs the tokens through the model after those already cached and returns the last token's logits
+    /// (<see cref="ModelConfig.VocabSize"/> floats, valid until the next call).
+    /// </summary>
+    /// <exception cref="ContextOverflowException">The cache cannot hold the tokens.</exception>
+    public ReadOnlySpan<float> Evaluate(scoped ReadOnlySpan<int> tokens)
+    {
+        fixed (float* logits = _logits) Run(tokens, logits, allLogits: false);
+        return _logits;
+    }
+
+    /// <summary>Like <see cref="Evaluate(ReadOnlySpan{int})"/>, writing the logits of every token (tokens.Length x VocabSize).</summary>
+    public void Evaluate(ReadOnlySpan<int> tokens, Span<float> allLogits)
+    {
+        long need = (long)tokens.Length * _model.Config.VocabSize;
+        if (allLogits.Length < need)
+            throw new ArgumentException($"{tokens.Length} tokens need {need} logits, but the buffer holds {allLogits.Length}.", nameof(allLogits));
+        fixed (float* logits = allLogits) Run(tokens, logits, allLogits: true);
+    }
+
+    void Run(ReadOnlySpan<int> tokens, float* logits, bool allLogits)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (tokens.IsEmpty) throw new ArgumentException("At least one token is needed.", nameof(tokens));
+        if (_tokens.Count + tokens.Length > ContextLength)
+            throw new ContextOverflowException(_tokens.Count + tokens.Length, 0, ContextLength);
+        int vocab = _model.Config.VocabSize;
+        foreach (int t in tokens)
+            if ((uint)t >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(tokens), t, $"Token ids run from 0 to {vocab - 1}.");
+
+        lock (_model.EvaluationLock)
+        {
+            for (int start = 0; start < tokens.Length; start += _batch)
+            {
+                var chunk = tokens.Slice(start, Math.Min(_batch, tokens.Length - start));
+                bool last = start + chunk.Length == tokens.Length;
+                // Only the final chunk's last token needs logits, unless all are wanted.
+                float* chunkLogits = allLogits ? logits + (long)start * vocab : last ? logits : null;
+                _model.Forward(this, chunk, _tokens.Count, chunkLogits, allLogits);
+                foreach (int t in chunk) _tokens.Add(t);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _keyCache = [];
+        _valueCache = [];
+        _logits = [];
+    }
+}

@@ -1,0 +1,151 @@
+using Hearth.Engine.Gguf;
+
+namespace Hearth.Engine.Models;
+
+/// <summary>How RoPE frequencies are stretched for contexts longer than the model was trained on.</summary>
+public enum RopeScalingType
+{
+    None,
+    /// <summary>Positions divided by the factor (freq_scale = 1/factor).</summary>
+    Linear,
+}
+
+/// <summary>
+/// The shape and hyper-parameters of a transformer, read from GGUF metadata (<c>{arch}.*</c> keys, named as
+/// llama.cpp names them). Per-architecture differences that the forward pass needs are flags here
+/// (<see cref="RopeNeox"/>, ...), so a new architecture is a new case in <see cref="FromGguf"/>, not a new forward pass.
+/// </summary>
+public sealed record ModelConfig(
+    string Architecture,
+    int EmbeddingLength,
+    int BlockCount,
+    int HeadCount,
+    int HeadCountKv,
+    int HeadDim,
+    int FeedForwardLength,
+    int VocabSize,
+    int ContextLength,
+    float RmsEps,
+    float RopeBase,
+    int RopeDim,
+    bool RopeNeox,
+    RopeScalingType RopeScaling,
+    float RopeFreqScale,
+    int? BosTokenId,
+    int? EosTokenId,
+    IReadOnlyList<int> EndOfGenerationTokenIds)
+{
+    /// <summary>Architectures whose forward pass this engine implements.</summary>
+    public static IReadOnlyList<string> SupportedArchitectures { get; } = ["llama", "qwen2"];
+
+    /// <summary>Width of the K and V projections: one head of HeadDim per KV head (grouped-query attention).</summary>
+    public int KvDim => HeadCountKv * HeadDim;
+
+    /// <summary>Query heads sharing one KV head.</summary>
+    public int GroupSize => HeadCount / HeadCountKv;
+
+    public static ModelConfig FromGguf(GgufFile f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        var arch = f.GetString("general.architecture")
+            ?? throw new InvalidModelException("The GGUF file has no 'general.architecture'; it is not a model file.");
+        if (!SupportedArchitectures.Contains(arch))
+            throw new UnsupportedModelException(
+                $"Model architecture '{arch}' is not supported (supported: {string.Join(", ", SupportedArchitectures)}).");
+
+        int embd = Required(f, $"{arch}.embedding_length");
+        int heads = Required(f, $"{arch}.attention.head_count");
+        int headsKv = Optional(f, $"{arch}.attention.head_count_kv") ?? heads;
+        int headDim = Optional(f, $"{arch}.attention.key_length") ?? (heads > 0 ? embd / heads : 0);
+        int valueDim = Optional(f, $"{arch}.attention.value_length") ?? headDim;
+        if (heads <= 0 || headsKv <= 0 || heads % headsKv != 0)
+            throw new InvalidModelException($"{arch}: head_count {heads} is not a positive multiple of head_count_kv {headsKv}.");
+        if (headDim <= 0 || headDim % 2 != 0 || valueDim != headDim)
+            throw new InvalidModelException($"{arch}: head size {headDim} (values {valueDim}) must be even and equal for keys and values.");
+
+        int vocab = Optional(f, $"{arch}.vocab_size")
+            ?? f.GetArray<string>("tokenizer.ggml.tokens")?.Length
+            ?? (f.TryGetTensor("token_embd.weight", out var embdTensor) ? (int)embdTensor.Rows : 0);
+        if (vocab <= 0) throw new InvalidModelException($"{arch}: the vocabulary size is unknown (no vocab_size, tokens or token_embd.weight).");
+
+        int ropeDim = Optional(f, $"{arch}.rope.dimension_count") ?? headDim;
+        if (ropeDim <= 0 || ropeDim > headDim || ropeDim % 2 != 0)
+            throw new InvalidModelException($"{arch}: rope.dimension_count {ropeDim} must be even and at most the head size {headDim}.");
+
+        var (scaling, freqScale) = ReadRopeScaling(f, arch);
+        var eos = OptionalToken(f, "tokenizer.ggml.eos_token_id", vocab);
+        return new ModelConfig(
+            Architecture: arch,
+            EmbeddingLength: embd,
+            BlockCount: Required(f, $"{arch}.block_count"),
+            HeadCount: heads,
+            HeadCountKv: headsKv,
+            HeadDim: headDim,
+            FeedForwardLength: Required(f, $"{arch}.feed_forward_length"),
+            VocabSize: vocab,
+            ContextLength: Required(f, $"{arch}.context_length"),
+            RmsEps: f.GetFloat($"{arch}.attention.layer_norm_rms_epsilon") ?? 1e-5f,
+            RopeBase: f.GetFloat($"{arch}.rope.freq_base") ?? 10000f,
+            RopeDim: ropeDim,
+            // llama.cpp's LLAMA_ROPE_TYPE_NEOX archs rotate (i, i + d/2) pairs; LLAMA_ROPE_TYPE_NORM ones rotate (2i, 2i+1).
+            RopeNeox: arch is "qwen2",
+            RopeScaling: scaling,
+            RopeFreqScale: freqScale,
+            BosTokenId: OptionalToken(f, "tokenizer.ggml.bos_token_id", vocab),
+            EosTokenId: eos,
+            EndOfGenerationTokenIds: EndOfGeneration(f, vocab, eos));
+    }
+
+    static (RopeScalingType, float) ReadRopeScaling(GgufFile f, string arch)
+    {
+        var type = f.GetString($"{arch}.rope.scaling.type");
+        float factor = f.GetFloat($"{arch}.rope.scaling.factor") ?? 0f;
+        // Older files only have rope.scale_linear.
+        if (type == null && f.GetFloat($"{arch}.rope.scale_linear") is float linear)
+        {
+            type = "linear";
+            factor = linear;
+        }
+        switch (type)
+        {
+            case null or "none":
+                return (RopeScalingType.None, 1f);
+            case "linear":
+                if (factor <= 0) throw new InvalidModelException($"{arch}: linear rope scaling needs a positive rope.scaling.factor, got {factor}.");
+                return factor == 1f ? (RopeScalingType.None, 1f) : (RopeScalingType.Linear, 1f / factor);
+            default:
+                throw new UnsupportedModelException($"{arch}: rope scaling '{type}' is not supported (supported: none, linear, and llama3 via rope_freqs.weight).");
+        }
+    }
+
+    /// <summary>EOS plus EOT/EOM and the chat-end tokens llama.cpp also treats as end of generation.</summary>
+    static int[] EndOfGeneration(GgufFile f, int vocab, int? eos)
+    {
+        var ids = new SortedSet<int>();
+        if (eos is int e) ids.Add(e);
+        foreach (var key in new[] { "tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id" })
+            if (OptionalToken(f, key, vocab) is int id) ids.Add(id);
+        if (f.GetArray<string>("tokenizer.ggml.tokens") is { } tokens)
+            for (int i = 0; i < tokens.Length; i++)
+                if (tokens[i] is "<|eot_id|>" or "<|im_end|>" or "<|end|>" or "<end_of_turn>" or "<|endoftext|>" or "<|eom_id|>")
+                    ids.Add(i);
+        return [.. ids];
+    }
+
+    static int? OptionalToken(GgufFile f, string key, int vocab)
+    {
+        long? id = f.GetInteger(key);
+        return id is >= 0 && id < vocab ? (int)id : null;
+    }
+
+    static int Required(GgufFile f, string key) =>
+        Optional(f, key) ?? throw new InvalidModelException($"The GGUF file lacks the required metadata '{key}'.");
+
+    static int? Optional(GgufFile f, string key)
+    {
+        long? v = f.GetInteger(key);
+        if (v == null) return null;
+        if (v <= 0 || v > int.MaxValue) throw new InvalidModelException($"Metadata '{key}' = {v} is out of range.");
+        return (int)v;
+    }
+}

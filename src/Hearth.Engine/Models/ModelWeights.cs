@@ -1,0 +1,106 @@
+using Hearth.Engine.Gguf;
+using Hearth.Engine.Kernels;
+
+namespace Hearth.Engine.Models;
+
+/// <summary>One transformer block's tensors, as views into the mapped file. Biases are null where the model has none.</summary>
+internal sealed unsafe class LayerWeights
+{
+    public float* AttentionNorm;
+    public WeightMatrix Query, Key, Value, Output;
+    public float* QueryBias, KeyBias, ValueBias;
+    public float* FeedForwardNorm;
+    public WeightMatrix Gate, Up, Down;
+}
+
+/// <summary>
+/// Every tensor the forward pass reads, named as llama.cpp's GGUF files name them and checked against the config
+/// at load. Nothing is copied: each field points into the memory-mapped file, which must outlive this object.
+/// </summary>
+internal sealed unsafe class ModelWeights
+{
+    public byte* TokenEmbedding;
+    public GgmlType TokenEmbeddingType;
+    public long TokenEmbeddingRowBytes;
+    public LayerWeights[] Layers = [];
+    public float* OutputNorm;
+    /// <summary>The classifier: output.weight, or token_embd.weight when the embeddings are tied.</summary>
+    public WeightMatrix Output;
+    /// <summary>Per-pair RoPE frequency divisors (rope_freqs.weight, Llama 3.1+ scaling), or null.</summary>
+    public float* RopeFreqFactors;
+
+    public static ModelWeights Load(GgufFile f, ModelConfig c)
+    {
+        var loader = new Loader(f);
+        int d = c.EmbeddingLength, qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, ff = c.FeedForwardLength;
+
+        var embedding = loader.Tensor("token_embd.weight", d, c.VocabSize);
+        if (embedding.Type != GgmlType.F32 && !MatMul.Supports(embedding.Type))
+            throw new UnsupportedModelException($"Tensor 'token_embd.weight' has type {embedding.Type}, which this engine cannot decode.");
+        var w = new ModelWeights
+        {
+            TokenEmbedding = f.GetTensorPointer(embedding),
+            TokenEmbeddingType = embedding.Type,
+            TokenEmbeddingRowBytes = embedding.ByteSize / c.VocabSize,
+            OutputNorm = loader.Vector("output_norm.weight", d),
+            Output = f.TryGetTensor("output.weight", out _)
+                ? loader.Matrix("output.weight", d, c.VocabSize)
+                : loader.Matrix("token_embd.weight", d, c.VocabSize),
+            RopeFreqFactors = f.TryGetTensor("rope_freqs.weight", out _) ? loader.Vector("rope_freqs.weight", c.RopeDim / 2) : null,
+            Layers = new LayerWeights[c.BlockCount],
+        };
+        for (int l = 0; l < c.BlockCount; l++)
+        {
+            string p = $"blk.{l}.";
+            w.Layers[l] = new LayerWeights
+            {
+                AttentionNorm = loader.Vector(p + "attn_norm.weight", d),
+                Query = loader.Matrix(p + "attn_q.weight", d, qDim),
+                Key = loader.Matrix(p + "attn_k.weight", d, kvDim),
+                Value = loader.Matrix(p + "attn_v.weight", d, kvDim),
+                QueryBias = loader.OptionalVector(p + "attn_q.bias", qDim),
+                KeyBias = loader.OptionalVector(p + "attn_k.bias", kvDim),
+                ValueBias = loader.OptionalVector(p + "attn_v.bias", kvDim),
+                Output = loader.Matrix(p + "attn_output.weight", qDim, d),
+                FeedForwardNorm = loader.Vector(p + "ffn_norm.weight", d),
+                Gate = loader.Matrix(p + "ffn_gate.weight", d, ff),
+                Up = loader.Matrix(p + "ffn_up.weight", d, ff),
+                Down = loader.Matrix(p + "ffn_down.weight", ff, d),
+            };
+        }
+        return w;
+    }
+
+    readonly struct Loader(GgufFile f)
+    {
+        /// <summary>A tensor of ggml shape [cols, rows] (rows = 1 for a vector).</summary>
+        public GgufTensorInfo Tensor(string name, long cols, long rows)
+        {
+            if (!f.TryGetTensor(name, out var t))
+                throw new InvalidModelException($"The model file lacks tensor '{name}'.");
+            bool vector = rows == 1 && t.Dims.Length == 1;
+            if (t.Cols != cols || t.Rows != rows || (!vector && t.Dims.Length != 2))
+                throw new InvalidModelException(
+                    $"Tensor '{name}' has shape [{string.Join(", ", t.Dims)}] but the metadata implies [{cols}{(rows == 1 ? "" : $", {rows}")}].");
+            return t;
+        }
+
+        public WeightMatrix Matrix(string name, int cols, int rows)
+        {
+            var t = Tensor(name, cols, rows);
+            if (!MatMul.Supports(t.Type))
+                throw new UnsupportedModelException($"Tensor '{name}' has type {t.Type}, which the matmul kernels do not support.");
+            return new WeightMatrix(f.GetTensorPointer(t), t.Type, rows, cols);
+        }
+
+        public float* Vector(string name, int length)
+        {
+            var t = Tensor(name, length, 1);
+            if (t.Type != GgmlType.F32)
+                throw new UnsupportedModelException($"Tensor '{name}' has type {t.Type}; norms, biases and RoPE factors must be F32.");
+            return (float*)f.GetTensorPointer(t);
+        }
+
+        public float* OptionalVector(string name, int length) => f.TryGetTensor(name, out _) ? Vector(name, length) : null;
+    }
+}

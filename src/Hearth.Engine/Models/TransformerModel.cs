@@ -1,0 +1,185 @@
+using Hearth.Engine.Gguf;
+using Hearth.Engine.Kernels;
+
+namespace Hearth.Engine.Models;
+
+/// <summary>
+/// A decoder-only transformer (llama, qwen2) over the weights of a mapped GGUF file. Holds the weights and the
+/// compute threads; each conversation keeps its KV cache in an <see cref="InferenceState"/> from
+/// <see cref="CreateState"/>. States of one model evaluate one at a time (they share the threads).
+/// </summary>
+public sealed unsafe class TransformerModel : IDisposable
+{
+    readonly GgufFile _file;
+    readonly ModelWeights _weights;
+    readonly ComputePool _pool;
+    bool _disposed;
+
+    TransformerModel(GgufFile file, ModelConfig config, ModelWeights weights, ComputePool pool)
+    {
+        _file = file;
+        Config = config;
+        _weights = weights;
+        _pool = pool;
+    }
+
+    public ModelConfig Config { get; }
+
+    /// <summary>Compute threads (the caller's thread included).</summary>
+    public int Threads => _pool.Threads;
+
+    /// <summary>Serializes evaluation: the compute pool and its scratch are shared by all states.</summary>
+    internal object EvaluationLock { get; } = new();
+
+    /// <summary>
+    /// Reads the config and checks every tensor's presence, shape and type. The file must stay open while the
+    /// model is used (weights are read in place from its mapping); disposing the model does not close it.
+    /// </summary>
+    /// <param name="threads">Compute threads; 0 means <see cref="Environment.ProcessorCount"/>.</param>
+    public static TransformerModel Load(GgufFile file, int threads = 0)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        var config = ModelConfig.FromGguf(file);
+        var weights = ModelWeights.Load(file, config);
+        return new TransformerModel(file, config, weights, new ComputePool(threads == 0 ? Environment.ProcessorCount : threads));
+    }
+
+    /// <summary>Allocates a KV cache for <paramref name="contextLength"/> tokens and the scratch buffers of one evaluation.</summary>
+    public InferenceState CreateState(int contextLength) => CreateState(contextLength, InferenceState.MaxBatch);
+
+    /// <summary>Like <see cref="CreateState(int)"/> with a smaller prompt batch (tests of the chunking).</summary>
+    internal InferenceState CreateState(int contextLength, int maxBatch)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(contextLength, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        return new InferenceState(this, contextLength, maxBatch);
+    }
+
+    /// <summary>
+    /// The forward pass for a chunk of tokens at positions pos..pos+n-1 (their K/V land in the cache there).
+    /// Writes the logits of the last token to <paramref name="logits"/>, or of every token (n x vocab) when
+    /// <paramref name="allLogits"/>, or none when <paramref name="logits"/> is null (a prompt chunk before the last).
+    /// </summary>
+    internal void Forward(InferenceState s, ReadOnlySpan<int> tokens, int pos, float* logits, bool allLogits)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var c = Config;
+        var w = _weights;
+        int n = tokens.Length, d = c.EmbeddingLength, qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, ff = c.FeedForwardLength;
+        float* x = s.X, xb = s.Xb, q = s.Q, k = s.K, v = s.V, att = s.Att, gate = s.Gate, up = s.Up;
+
+        // token embeddings
+        for (int i = 0; i < n; i++)
+        {
+            var row = new ReadOnlySpan<byte>(w.TokenEmbedding + tokens[i] * w.TokenEmbeddingRowBytes, (int)w.TokenEmbeddingRowBytes);
+            Dequantize.Row(w.TokenEmbeddingType, row, new Span<float>(x + i * d, d));
+        }
+
+        // RoPE angles of each position, shared by every layer and head
+        for (int i = 0; i < n; i++)
+            Rope.Angles(pos + i, c.RopeBase, c.RopeFreqScale, w.RopeFreqFactors, c.RopeDim, s.RopeAngles + i * c.RopeDim);
+
+        for (int l = 0; l < c.BlockCount; l++)
+        {
+            var layer = w.Layers[l];
+
+            // attention rmsnorm
+            for (int i = 0; i < n; i++) RmsNorm.Apply(x + i * d, layer.AttentionNorm, xb + i * d, d, c.RmsEps);
+
+            // qkv matmuls (+ biases: qwen2)
+            Multiply(layer.Query, xb, q, n);
+            Multiply(layer.Key, xb, k, n);
+            Multiply(layer.Value, xb, v, n);
+            AddBias(q, layer.QueryBias, n, qDim);
+            AddBias(k, layer.KeyBias, n, kvDim);
+            AddBias(v, layer.ValueBias, n, kvDim);
+
+            // RoPE on every query and key head
+            for (int i = 0; i < n; i++)
+            {
+                float* angles = s.RopeAngles + i * c.RopeDim;
+                for (int h = 0; h < c.HeadCount; h++) Rope.Apply(q + i * qDim + h * c.HeadDim, angles, c.RopeDim, c.RopeNeox);
+                for (int h = 0; h < c.HeadCountKv; h++) Rope.Apply(k + i * kvDim + h * c.HeadDim, angles, c.RopeDim, c.RopeNeox);
+            }
+
+            // store K and V in the cache at their positions
+            s.Store(l, pos, k, v, n);
+
+            // causal attention: token i sees cache positions 0..pos+i; heads x tokens spread over the threads
+            var attention = new AttentionJob(c, q, s.KeyCache(l), s.ValueCache(l), att, s.AttentionScratch, pos, n);
+            _pool.Run(ref attention);
+
+            // output projection and residual
+            Multiply(layer.Output, att, xb, n);
+            AddInPlace(x, xb, n * d);
+
+            // ffn rmsnorm
+            for (int i = 0; i < n; i++) RmsNorm.Apply(x + i * d, layer.FeedForwardNorm, xb + i * d, d, c.RmsEps);
+
+            // ffn: down(silu(gate(x)) * up(x)) and residual
+            Multiply(layer.Gate, xb, gate, n);
+            Multiply(layer.Up, xb, up, n);
+            SwiGlu.Apply(gate, up, n * ff);
+            Multiply(layer.Down, gate, xb, n);
+            AddInPlace(x, xb, n * d);
+        }
+
+        // final rmsnorm and classifier (only the last token unless every position's logits are wanted)
+        if (logits == null) return;
+        int first = allLogits ? 0 : n - 1;
+        for (int i = first; i < n; i++) RmsNorm.Apply(x + i * d, w.OutputNorm, xb + i * d, d, c.RmsEps);
+        Multiply(w.Output, xb + first * d, logits, n - first);
+    }
+
+    void Multiply(in WeightMatrix m, float* x, float* y, int n) =>
+        MatMul.Multiply(_pool, m, new ReadOnlySpan<float>(x, n * m.Cols), new Span<float>(y, n * m.Rows), n);
+
+    static void AddBias(float* y, float* bias, int n, int width)
+    {
+        if (bias == null) return;
+        for (int i = 0; i < n; i++) AddInPlace(y + i * width, bias, width);
+    }
+
+    static void AddInPlace(float* y, float* x, int count)
+    {
+        var ys = new Span<float>(y, count);
+        var xs = new ReadOnlySpan<float>(x, count);
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            int width = System.Numerics.Vector<float>.Count;
+            for (; i <= count - width; i += width)
+                (new System.Numerics.Vector<float>(ys[i..]) + new System.Numerics.Vector<float>(xs[i..])).CopyTo(ys[i..]);
+        }
+        for (; i < count; i++) ys[i] += xs[i];
+    }
+
+    /// <summary>One (token, head) pair per work item, striped over the threads; each thread has its own scratch.</summary>
+    readonly struct AttentionJob(ModelConfig c, float* q, float* keys, float* values, float* output, float* scratch,
+        int pos, int n) : IComputeJob
+    {
+        public void Execute(int thread, int threadCount)
+        {
+            int qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, group = c.GroupSize, hd = c.HeadDim;
+            float scale = 1f / MathF.Sqrt(hd);
+            float* myScratch = scratch + thread * 2 * hd;
+            for (int item = thread; item < n * c.HeadCount; item += threadCount)
+            {
+                int i = item / c.HeadCount, h = item % c.HeadCount;
+                int kvOffset = h / group * hd;
+                Attention.Head(q + i * qDim + h * hd, keys + kvOffset, values + kvOffset, kvDim, pos + i + 1, hd, scale,
+                    myScratch, output + i * qDim + h * hd);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        lock (EvaluationLock) _pool.Dispose();
+        GC.KeepAlive(_file);
+    }
+}

@@ -1,0 +1,158 @@
+using Hearth.Engine.Gguf;
+using Hearth.Engine.Kernels;
+
+namespace Hearth.Engine.Tests.Kernels;
+
+public unsafe class MatMulTests
+{
+    /// <summary>
+    /// MatMul against a double-precision product of the dequantized weights with the float activations. The only
+    /// intended difference is that ggml rounds the activations to the weight's vec-dot type, so the tolerance for
+    /// each output is sum_i |w_i| * (largest rounding error of activation i) — 0.6 of a quant step for Q8 types
+    /// (half a step plus the fp16 rounding of the scale), 2^-11 / 2^-8 relative for F16 / BF16 — plus 1e-5 of
+    /// sum |w_i x_i| for float accumulation order.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesFloatReferenceWithinActivationRounding(GgmlType type, int rows, int cols, int n, int threads)
+    {
+        var wf = KernelTestData.Floats(rows * cols, seed: rows * 31 + cols, scale: 0.05f);
+        var x = KernelTestData.Floats(n * cols, seed: n * 7 + 1);
+        var wq = KernelTestData.QuantizedRows(type, wf, rows, cols);
+        var wd = new float[rows * cols];
+        Dequantize.Row(type, wq, wd);
+
+        var y = new float[n * rows];
+        using var pool = new ComputePool(threads);
+        fixed (byte* p = wq)
+        {
+            var w = new WeightMatrix(p, type, rows, cols);
+            MatMul.Multiply(pool, w, x, y, n);
+        }
+
+        var vecType = VecDotTypeOf(type);
+        for (int j = 0; j < n; j++)
+        {
+            var err = ActivationErrorBound(vecType, x.AsSpan(j * cols, cols));
+            for (int r = 0; r < rows; r++)
+            {
+                double reference = 0, bound = 1e-6, magnitude = 0;
+                for (int i = 0; i < cols; i++)
+                {
+                    double wi = wd[r * cols + i];
+                    reference += wi * x[j * cols + i];
+                    bound += Math.Abs(wi) * err[i];
+                    magnitude += Math.Abs(wi * x[j * cols + i]);
+                }
+                bound += 1e-5 * magnitude;
+                double got = y[j * rows + r];
+                Assert.True(Math.Abs(got - reference) <= bound,
+                    $"{type} row {r} col {j}: got {got}, reference {reference}, allowed error {bound}");
+            }
+        }
+    }
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (var type in KernelTestData.WeightTypes)
+        {
+            int block = GgmlTypeInfo.BlockSize(type) == 256 ? 256 : 32;
+            yield return [type, 1, block, 1, 1];
+            yield return [type, 37, block * 3, 1, 2];
+            yield return [type, 64, 512, 5, 2];
+            yield return [type, 19, 768, 8, 3];
+        }
+    }
+
+    static GgmlType VecDotTypeOf(GgmlType t) => t switch
+    {
+        GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 => t,
+        GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K => GgmlType.Q8_K,
+        _ => GgmlType.Q8_0,
+    };
+
+    static double[] ActivationErrorBound(GgmlType vecType, ReadOnlySpan<float> x)
+    {
+        var e = new double[x.Length];
+        int block = vecType == GgmlType.Q8_K ? 256 : 32;
+        for (int b = 0; b < x.Length; b += block)
+        {
+            double amax = 0;
+            for (int i = b; i < b + block && i < x.Length; i++) amax = Math.Max(amax, Math.Abs(x[i]));
+            for (int i = b; i < b + block && i < x.Length; i++)
+                e[i] = vecType switch
+                {
+                    GgmlType.F32 => 0,
+                    GgmlType.F16 => Math.Abs(x[i]) * Math.Pow(2, -11),
+                    GgmlType.BF16 => Math.Abs(x[i]) * Math.Pow(2, -8),
+                    _ => 0.6 * amax / 127,
+                };
+        }
+        return e;
+    }
+
+    [Fact]
+    public void RejectsMismatchedBuffers()
+    {
+        using var pool = new ComputePool(1);
+        var wq = new byte[34 * 2];
+        fixed (byte* pinned = wq)
+        {
+            byte* p = pinned;
+            nint address = (nint)pinned;
+            var w = new WeightMatrix(p, GgmlType.Q8_0, 2, 32);
+            Assert.Throws<ArgumentException>(() => MatMul.Multiply(pool, w, new float[31], new float[2], 1));
+            Assert.Throws<ArgumentException>(() => MatMul.Multiply(pool, w, new float[64], new float[3], 2));
+            Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.Multiply(pool, w, new float[32], new float[2], 0));
+            Assert.Throws<ArgumentException>(() => new WeightMatrix((byte*)address, GgmlType.Q4_K, 1, 32));
+            Assert.Throws<NotSupportedException>(() => new WeightMatrix((byte*)address, GgmlType.IQ2_XXS, 1, 256));
+        }
+    }
+
+    [Fact]
+    public void SmallDecodeMatchesHandComputedQ8_0Product()
+    {
+        // one Q8_0 block per row with d = 1: weights are the bytes themselves; activations already integral
+        // with amax 127 quantize exactly, so the result is an exact integer dot product.
+        var wq = new byte[34 * 2];
+        BitConverter.TryWriteBytes(wq.AsSpan(0), (ushort)0x3C00);
+        BitConverter.TryWriteBytes(wq.AsSpan(34), (ushort)0x3C00);
+        for (int i = 0; i < 32; i++)
+        {
+            wq[2 + i] = (byte)(sbyte)(i - 16);
+            wq[36 + i] = 1;
+        }
+        var x = new float[32];
+        for (int i = 0; i < 32; i++) x[i] = i == 0 ? 127 : i;
+        var y = new float[2];
+        using var pool = new ComputePool(2);
+        fixed (byte* p = wq)
+            MatMul.Multiply(pool, new WeightMatrix(p, GgmlType.Q8_0, 2, 32), x, y, 1);
+        float expected0 = 0, expected1 = 0;
+        for (int i = 0; i < 32; i++) { expected0 += (i - 16) * x[i]; expected1 += x[i]; }
+        Assert.Equal(expected0, y[0]);
+        Assert.Equal(expected1, y[1]);
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q8_0, 1)]
+    [InlineData(GgmlType.Q4_K, 1)]
+    [InlineData(GgmlType.Q6_K, 7)]
+    [InlineData(GgmlType.F16, 3)]
+    public void MultiplyDoesNotAllocateOnceWarm(GgmlType type, int n)
+    {
+        const int rows = 64, cols = 512;
+        var wq = KernelTestData.QuantizedRows(type, KernelTestData.Floats(rows * cols, seed: 9), rows, cols);
+        var x = KernelTestData.Floats(n * cols, seed: 10);
+        var y = new float[n * rows];
+        using var pool = new ComputePool(2);
+        fixed (byte* p = wq)
+        {
+            var w = new WeightMatrix(p, type, rows, cols);
+            for (int i = 0; i < 20; i++) MatMul.Multiply(pool, w, x, y, n);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++) MatMul.Multiply(pool, w, x, y, n);
+            Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        }
+    }
+}

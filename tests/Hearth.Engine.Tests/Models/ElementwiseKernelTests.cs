@@ -1,0 +1,134 @@
+using Hearth.Engine.Kernels;
+
+namespace Hearth.Engine.Tests.Models;
+
+/// <summary>The forward pass's element-wise kernels against their scalar references.</summary>
+public unsafe class ElementwiseKernelTests
+{
+    static float[] Random(int n, int seed, float scale = 1f)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
+    }
+
+    [Fact]
+    public void VectorExpIsWithinTwoUlpOfMathFExp()
+    {
+        var x = Random(4096, 1, 90f).Concat([0f, -0f, 1f, -87f, 87.9f, 1e-8f]).ToArray();
+        for (int i = 0; i + 8 <= x.Length; i += 8)
+        {
+            var v = System.Runtime.Intrinsics.Vector256.Create(x.AsSpan(i, 8));
+            var e = VectorExp.Exp(v);
+            for (int j = 0; j < 8; j++)
+            {
+                float expected = MathF.Exp(x[i + j]), actual = e[j];
+                if (expected < 1e-37f || x[i + j] > 88f) continue; // the vector version clamps to [-87.33, 88]
+                Assert.True(Math.Abs(actual - expected) <= 2.5e-7 * expected, $"exp({x[i + j]}) = {actual}, expected {expected}");
+            }
+        }
+    }
+
+    [Fact]
+    public void RoundToHalfMatchesHalfConversion()
+    {
+        var rng = new Random(2);
+        var x = new float[20000];
+        for (int i = 0; i < x.Length; i++)
+        {
+            // Magnitudes from subnormal halves to 60000, plus exact ties between two halves.
+            float m = (float)Math.Pow(2, rng.NextDouble() * 40 - 25) * (rng.Next(2) == 0 ? 1 : -1);
+            if (i % 10 == 0) m = (float)(Half)m + (float)Math.Pow(2, Math.Floor(Math.Log2(Math.Abs(m))) - 11) * Math.Sign(m);
+            x[i] = Math.Abs(m) > 60000 ? 1 : m;
+        }
+        var y = (float[])x.Clone();
+        fixed (float* p = y) Attention.RoundToHalf(p, y.Length);
+        for (int i = 0; i < x.Length; i++) Assert.Equal((float)(Half)x[i], y[i]);
+    }
+
+    [Theory]
+    [InlineData(64, 1)]
+    [InlineData(64, 37)]
+    [InlineData(128, 300)]
+    [InlineData(8, 5)]
+    [InlineData(12, 9)] // not a multiple of 8: the scalar path
+    public void AttentionHeadMatchesScalarReference(int headDim, int count)
+    {
+        const int stride = 3 * 128; // three KV heads side by side
+        var q = Random(headDim, 3, 2f);
+        var k = Random(count * stride, 4, 2f);
+        var v = Random(count * stride, 5);
+        fixed (float* pk = k) Attention.RoundToHalf(pk, k.Length);
+        fixed (float* pv = v) Attention.RoundToHalf(pv, v.Length);
+        var expected = new float[headDim];
+        var actual = new float[headDim];
+        var scratch = new float[2 * headDim];
+        float scale = 1f / MathF.Sqrt(headDim);
+        fixed (float* pq = q, pk = k, pv = v, pe = expected, pa = actual, ps = scratch)
+        {
+            Attention.HeadScalar(pq, pk + 128, pv + 128, stride, count, headDim, scale, pe);
+            Attention.Head(pq, pk + 128, pv + 128, stride, count, headDim, scale, ps, pa);
+        }
+        for (int i = 0; i < headDim; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6f + 1e-3f * Math.Abs(expected[i]), $"[{i}] {actual[i]} vs {expected[i]}");
+        // With one position attention returns that position's value row.
+        if (count == 1) for (int i = 0; i < headDim; i++) Assert.Equal(v[128 + i], actual[i]);
+    }
+
+    [Theory]
+    [InlineData(896)]
+    [InlineData(13)]
+    public void RmsNormMatchesScalarReference(int n)
+    {
+        var x = Random(n, 6, 3f);
+        var w = Random(n, 7);
+        var expected = new float[n];
+        var actual = new float[n];
+        fixed (float* px = x, pw = w, pe = expected, pa = actual)
+        {
+            RmsNorm.ApplyScalar(px, pw, pe, n, 1e-5f);
+            RmsNorm.Apply(px, pw, pa, n, 1e-5f);
+        }
+        for (int i = 0; i < n; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
+        double rms = Math.Sqrt(x.Sum(v => (double)v * v) / n);
+        Assert.Equal(x[0] / rms * w[0], expected[0], 1e-4);
+    }
+
+    [Fact]
+    public void SwiGluMatchesScalarReference()
+    {
+        const int n = 4864 + 3;
+        var gate = Random(n, 8, 20f);
+        var up = Random(n, 9);
+        var expected = (float[])gate.Clone();
+        var actual = (float[])gate.Clone();
+        fixed (float* pe = expected, pa = actual, pu = up)
+        {
+            SwiGlu.ApplyScalar(pe, pu, n);
+            SwiGlu.Apply(pa, pu, n);
+        }
+        for (int i = 0; i < n; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6f * (1 + Math.Abs(expected[i])), $"[{i}]");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RopeRotatesPairsByPositionTimesFrequency(bool neox)
+    {
+        const int headDim = 16, ropeDim = 8, pos = 7;
+        var head = Random(headDim, 10);
+        var rotated = (float[])head.Clone();
+        var angles = new float[ropeDim];
+        fixed (float* pa = angles, ph = rotated)
+        {
+            Rope.Angles(pos, 10000f, 1f, null, ropeDim, pa);
+            Rope.Apply(ph, pa, ropeDim, neox);
+        }
+        for (int i = 0; i < ropeDim / 2; i++)
+        {
+            double theta = pos * Math.Pow(10000, -2.0 * i / ropeDim);
+            int a = neox ? i : 2 * i, b = neox ? i + ropeDim / 2 : 2 * i + 1;
+            Assert.Equal(head[a] * Math.Cos(theta) - head[b] * Math.Sin(theta), rotated[a], 1e-5);
+            Assert.Equal(head[a] * Math.Sin(theta) + head[b] * Math.Cos(theta), rotated[b], 1e-5);
+        }
+        for (int i = ropeDim; i < headDim; i++) Assert.Equal(head[i], rotated[i]); // beyond ropeDim: untouched
+    }
+}
