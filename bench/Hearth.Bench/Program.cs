@@ -8,6 +8,8 @@ switch (args.FirstOrDefault())
     case "kernels-paths": KernelBench.Paths(args); return 0;
     case "tokenizer": TokenizerBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "models")); return 0;
     case "service": return await ServiceBench.RunAsync(args[1..]);
+    case "engine": EngineBench.Run(args); return 0;
+    case "gen-model": ModelGenerator.Run(args); return 0;
     default:
         Console.WriteLine("""
             usage: Hearth.Bench <mode>
@@ -16,6 +18,10 @@ switch (args.FirstOrDefault())
               kernels-paths [types]                       every SIMD path per type
               tokenizer [models dir]                      tokenizer load, encode and decode throughput
               service [MODEL.gguf] [tokens]               the HTTP service: latency, tokens/s, overhead
+              engine --model FILE [--threads N] [--prompt 128,512] [--gen 64,128] [--repeat 3]
+                                                          llama-bench-like pp/tg tokens/s, load time, peak RSS
+              gen-model --shape qwen2.5-0.5b|llama-3.2-1b --type q8_0|q4_k_m --out FILE
+                                                          a GGUF of real shape with random weights
             """);
         return 1;
 }

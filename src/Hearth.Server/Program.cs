@@ -1,5 +1,6 @@
 using Hearth.Core.Chat;
 using Hearth.Core.Memory;
+using Hearth.Core.Models;
 using Hearth.Core.Registry;
 using Hearth.Core.Service;
 using Hearth.Core.Telemetry;
@@ -8,7 +9,7 @@ using Hearth.Server.Cli;
 using Hearth.Server.Http;
 using Hearth.Server.Routes;
 
-// hearth serve | run MODEL | ps  (Cli/). `serve` hosts the app built below.
+// hearth serve | run | pull | list | rm | ps  (Cli/). `serve` hosts the app built below.
 return await HearthCli.Create().Parse(args).InvokeAsync();
 
 namespace Hearth.Server
@@ -16,7 +17,8 @@ namespace Hearth.Server
     public static class HearthApp
     {
         /// <summary>The HTTP service: its options, its guards, and the table of routes.</summary>
-        public static WebApplication BuildApp(ServerOptions options, IModelRegistry models)
+        /// <param name="manager">Model files (catalog, cache, downloads, jobs); null makes one for <c>options.Home</c>.</param>
+        public static WebApplication BuildApp(ServerOptions options, IModelRegistry models, ModelManager? manager = null)
         {
             options.Validate();
             var builder = WebApplication.CreateSlimBuilder();
@@ -33,6 +35,9 @@ namespace Hearth.Server
             builder.Services.AddSingleton(options).AddSingleton(models).AddSingleton(metrics).AddSingleton(store).AddSingleton(memory)
                 .AddSingleton(new RequestQueue(options.MaxConcurrentRequests, options.MaxQueuedRequests, metrics))
                 .AddSingleton<ChatCompletionHandler>();
+            if (manager is not null) builder.Services.AddSingleton(manager);
+            else builder.Services.AddSingleton(_ => DefaultManager(options)); // owned (and disposed) by the app
+            if (models is ModelRegistry registry) builder.Services.AddSingleton(registry.Host);
 
             var app = builder.Build();
             metrics.LoadedModels = () => models.ListAsync().GetAwaiter().GetResult().Count(m => m.Loaded);
@@ -44,6 +49,10 @@ namespace Hearth.Server
             app.MapGet("/v1/models", ModelRoutes.List);
             app.MapPost("/v1/models/load", ModelRoutes.Load);
             app.MapPost("/v1/models/unload", ModelRoutes.Unload);
+            app.MapDelete("/v1/models/{**id}", ModelRoutes.Delete);
+            app.MapJobs();              // /v1/jobs: pulls that outlive their client
+            app.MapStorage();           // /v1/storage: disk use and quota
+            app.MapLoadedModels();      // /api/ps: what hearth ps shows
             app.MapGet("/v1/conversations", ConversationRoutes.List);
             app.MapPost("/v1/conversations", ConversationRoutes.Create);
             app.MapGet("/v1/conversations/{id}", ConversationRoutes.Get);
@@ -55,13 +64,28 @@ namespace Hearth.Server
             return app;
         }
 
-        /// <summary>The models <c>hearth serve</c> offers: HEARTH_HOME/models, plus folders and files named on the command line.</summary>
-        public static LocalModelRegistry DefaultModels(ServerOptions options)
+        /// <summary>
+        /// The models <c>hearth serve</c> and <c>hearth run</c> offer: files and folders named on the command line,
+        /// then the catalog, the cache and the Hub through <paramref name="manager"/>, loaded by Hearth's engine.
+        /// </summary>
+        public static ModelRegistry DefaultModels(ServerOptions options, ModelManager manager)
         {
-            var registry = new LocalModelRegistry(EngineLoader.Load).AddFolder(HearthHome.Models(options.Home));
+            var registry = new ModelRegistry(EngineLoader.Create(options.ContextLength), manager,
+                ModelHostOptions.FromEnvironment() with { DefaultKeepAlive = options.KeepAlive, MaxLoaded = options.MaxLoadedModels });
             foreach (var folder in options.ModelFolders) registry.AddFolder(folder);
             foreach (var file in options.ModelFiles) registry.AddFile(file);
+            registry.DefaultModel = options.DefaultModel ?? manager.Catalog.DefaultModel.Id;
+            if (File.Exists(registry.DefaultModel))
+            {
+                // A local file as the default model is served under its file name.
+                registry.AddFile(registry.DefaultModel);
+                registry.DefaultModel = Path.GetFileNameWithoutExtension(registry.DefaultModel);
+            }
             return registry;
         }
+
+        /// <summary>The model manager for a server's home: HEARTH_HF_ENDPOINT, HF_TOKEN, HEARTH_MODELS_QUOTA apply.</summary>
+        public static ModelManager DefaultManager(ServerOptions options) =>
+            new(ModelOptions.FromEnvironment() with { Home = options.Home });
     }
 }

@@ -29,6 +29,14 @@ public sealed class ServerOptions
     /// <summary>GGUF files to serve besides HEARTH_HOME/models (id = file name without extension).</summary>
     public List<string> ModelFiles { get; set; } = [];
     public List<string> ModelFolders { get; set; } = [];
+    /// <summary>The model used when none is chosen (HEARTH_MODEL): a catalog id, a Hub ref or a .gguf path; null: the catalog's default.</summary>
+    public string? DefaultModel { get; set; }
+    /// <summary>How long an idle model stays loaded (HEARTH_KEEP_ALIVE); requests may say otherwise with keep_alive.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Models in memory at once (HEARTH_MAX_LOADED_MODELS).</summary>
+    public int MaxLoadedModels { get; set; } = 1;
+    /// <summary>Context window models are loaded with (HEARTH_CONTEXT_LENGTH); null: min(trained, 4096).</summary>
+    public int? ContextLength { get; set; }
 
     public bool IsLoopbackBind => Host is "localhost" || (IPAddress.TryParse(Host, out var ip) && IPAddress.IsLoopback(ip));
 
@@ -40,5 +48,7 @@ public sealed class ServerOptions
         if (Port is < 0 or > 65535) throw new InvalidOperationException($"Port {Port} is not a TCP port.");
         if (MaxConcurrentRequests < 1) throw new InvalidOperationException("--max-concurrent must be at least 1.");
         if (MaxQueuedRequests < 0) throw new InvalidOperationException("--max-queue must be 0 or more.");
+        if (MaxLoadedModels < 1) throw new InvalidOperationException("--max-loaded-models must be at least 1.");
+        if (ContextLength is < 16) throw new InvalidOperationException("--context-length must be at least 16 tokens.");
     }
 }

@@ -33,7 +33,8 @@ export async function chatCompletions(ctx: RuntimeContext, req: Request): Promis
   const fresh = newTurns(stored, chat.messages);
   const abort = new AbortController();
   const options: GenerateOptions = {
-    maxTokens: chat.maxTokens, temperature: chat.temperature, topP: chat.topP, seed: chat.seed, stop: chat.stop, signal: abort.signal,
+    maxTokens: chat.maxTokens, temperature: chat.temperature, topP: chat.topP, seed: chat.seed, stop: chat.stop,
+    frequencyPenalty: chat.frequencyPenalty, presencePenalty: chat.presencePenalty, signal: abort.signal,
   };
   const generation = await startWithinWindow(engine, stored.map(toChatMessage), fresh, options);
   conversation ??= await ctx.db.createConversation({ title: titleFrom(firstUserText(chat.messages)), model: chat.model });

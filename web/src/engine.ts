@@ -9,6 +9,8 @@ export interface GenerateOptions {
   topP: number;
   seed: number | null;
   stop: string[];
+  frequencyPenalty: number;
+  presencePenalty: number;
   signal?: AbortSignal;
 }
 

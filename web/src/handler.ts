@@ -29,6 +29,7 @@ const routes: Route[] = [
   ['POST', /^\/v1\/conversations$/, (ctx, req) => conversations.createConversation(ctx.db, req)],
   ['GET', /^\/v1\/conversations\/([^/]+)$/, (ctx, _req, [id]) => conversations.getConversation(ctx.db, id)],
   ['POST', /^\/v1\/conversations\/([^/]+)$/, (ctx, req, [id]) => conversations.updateConversation(ctx.db, id, req)],
+  ['PATCH', /^\/v1\/conversations\/([^/]+)$/, (ctx, req, [id]) => conversations.updateConversation(ctx.db, id, req)],
   ['DELETE', /^\/v1\/conversations\/([^/]+)$/, (ctx, _req, [id]) => conversations.deleteConversation(ctx.db, id)],
   ['GET', /^\/v1\/conversations\/([^/]+)\/messages$/, (ctx, _req, [id]) => conversations.listMessages(ctx.db, id)],
   ['GET', /^\/v1\/runtime$/, (ctx) => runtimeInfo(ctx)],

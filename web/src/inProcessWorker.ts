@@ -9,16 +9,23 @@ const blobs = new Map<string, Blob>();
 let nextBlobId = 0;
 
 /**
- * Delivers a message on a later task, as postMessage does. A MessageChannel hop rather than setTimeout(0):
- * timers are clamped to 4 ms once nested, and every generated token takes several messages.
+ * Delivers a message after the current code, as postMessage does, in order. Mostly as a microtask, which costs
+ * nothing; but at least every few milliseconds as a new task (a MessageChannel hop, since nested timers are clamped
+ * to 4 ms), so that a long generation still lets the service worker stream its answer and hear aborts.
  */
 const later = (() => {
   const queue: (() => void)[] = [];
   let channel: MessageChannel | null = null;
+  let lastYield = 0;
   return (run: () => void) => {
+    const now = performance.now();
+    if (queue.length === 0 && now - lastYield < 4) {
+      queueMicrotask(run);
+      return;
+    }
     if (!channel) {
       channel = new MessageChannel();
-      channel.port1.onmessage = () => queue.shift()?.();
+      channel.port1.onmessage = () => { lastYield = performance.now(); queue.shift()?.(); };
     }
     queue.push(run);
     channel.port2.postMessage(null);

@@ -101,6 +101,8 @@ export class WebLlmEngine implements ChatEngine {
         top_p: o.topP,
         seed: o.seed ?? undefined,
         stop: o.stop.length ? o.stop : undefined,
+        frequency_penalty: o.frequencyPenalty,
+        presence_penalty: o.presencePenalty,
       });
       for await (const chunk of stream) {
         if (o.signal?.aborted) { this.engine.interruptGenerate(); break; }

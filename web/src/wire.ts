@@ -22,8 +22,18 @@ export interface ChatRequest {
   topP: number;
   seed: number | null;
   stop: string[];
+  frequencyPenalty: number;
+  presencePenalty: number;
   conversationId: string | null;
 }
+
+/** Every body field this runtime honours; anything else is refused with a 400 naming it, never ignored. */
+const KNOWN = new Set([
+  'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'stop',
+  'seed', 'n', 'frequency_penalty', 'presence_penalty', 'conversation_id',
+]);
+/** Accepted without effect, as the C# service does: they carry no meaning for generation. */
+const INERT = new Set(['user', 'store', 'metadata', 'service_tier', 'parallel_tool_calls']);
 
 type Json = Record<string, unknown>;
 
@@ -98,6 +108,17 @@ export function parseJsonBody(text: string): Json {
 }
 
 export function parseChatRequest(body: Json, conversationHeader: string | null): ChatRequest {
+  for (const [key, value] of Object.entries(body)) {
+    if (value === null || KNOWN.has(key) || INERT.has(key)) continue;
+    throw badRequest(`Unsupported parameter '${key}': this runtime does not support it.`, key, 'unsupported_parameter');
+  }
+  if (isObject(body.stream_options)) {
+    for (const key of Object.keys(body.stream_options)) {
+      if (key !== 'include_usage' && key !== 'include_obfuscation') {
+        throw badRequest(`Unsupported parameter 'stream_options.${key}'.`, `stream_options.${key}`, 'unsupported_parameter');
+      }
+    }
+  }
   const messages = parseMessages(body.messages);
   if (typeof body.model !== 'string' || body.model === '') throw badRequest("'model' is required.", 'model');
   const n = intAtLeast(body, 'n', 1);
@@ -121,6 +142,8 @@ export function parseChatRequest(body: Json, conversationHeader: string | null):
     topP: numberIn(body, 'top_p', 0, 1, 1),
     seed: intAtLeast(body, 'seed', Number.MIN_SAFE_INTEGER),
     stop: parseStop(body.stop),
+    frequencyPenalty: numberIn(body, 'frequency_penalty', -2, 2, 0),
+    presencePenalty: numberIn(body, 'presence_penalty', -2, 2, 0),
     conversationId: conversationHeader || (bodyConversation as string | undefined) || null,
   };
 }

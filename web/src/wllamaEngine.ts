@@ -78,6 +78,8 @@ export class WllamaEngine implements ChatEngine {
       top_p: o.topP,
       seed: o.seed ?? undefined,
       stop: o.stop.length ? o.stop : undefined,
+      frequency_penalty: o.frequencyPenalty,
+      presence_penalty: o.presencePenalty,
       abortSignal: o.signal,
       stream_options: { include_usage: true },
       cache_prompt: false,

@@ -14,7 +14,7 @@ namespace Hearth.Core.Chat;
 /// JSON response (<see cref="CompleteAsync"/>). Errors before the first token throw <see cref="ApiException"/>
 /// (the response has not started); later ones end the stream with an error event.
 /// </summary>
-public sealed class ChatCompletion
+public sealed class ChatCompletion : IDisposable
 {
     readonly ChatCompletionRequest _request;
     readonly IChatClient _client;
@@ -127,6 +127,9 @@ public sealed class ChatCompletion
         _metrics.Duration(Stopwatch.GetElapsedTime(started));
         return ChatCompletionJson.Response(id, text.ToString(), calls, FinishReasons.ToWire(finish), logprobs, usage, timings);
     }
+
+    /// <summary>Lets go of the model (it may idle out now); call when the response is sent.</summary>
+    public void Dispose() => _client.Dispose();
 
     static IReadOnlyList<TokenLogprob>? LogprobsOf(ChatResponseUpdate u) =>
         u.AdditionalProperties?.TryGetValue(ChatOptionKeys.LogprobsContent, out var v) == true ? v as IReadOnlyList<TokenLogprob> : null;

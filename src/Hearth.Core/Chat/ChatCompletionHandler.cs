@@ -23,34 +23,50 @@ public sealed class ChatCompletionHandler(IModelRegistry models, ConversationSto
             throw ApiException.InvalidValue("conversation_id", $"the body names conversation '{request.ConversationId}' but the {ConversationHeader} header names '{conversationHeader}'.");
         if (request.MemoryWindow is int window) request.Options.AdditionalProperties![MemoryOptions.WindowKey] = window;
 
-        var model = await ModelClient(request.Model, cancellationToken);
-
-        var conversationId = conversationHeader ?? request.ConversationId;
-        var created = false;
-        if (conversationId is not null)
+        var model = await ModelClient(request.Model, request.KeepAlive, cancellationToken);
+        try
         {
-            if (await store.GetAsync(conversationId, cancellationToken) is null) throw new ApiException(404, $"No conversation with id '{conversationId}'.", "invalid_request_error", "conversation_id", "conversation_not_found");
-        }
-        else
-        {
-            conversationId = (await store.CreateAsync(TitleOf(request.Messages), request.Model, ct: cancellationToken)).Id;
-            created = true;
-        }
-        request.Options.ConversationId = conversationId;
+            var conversationId = conversationHeader ?? request.ConversationId;
+            var created = false;
+            if (conversationId is not null)
+            {
+                if (await store.GetAsync(conversationId, cancellationToken) is null) throw new ApiException(404, $"No conversation with id '{conversationId}'.", "invalid_request_error", "conversation_id", "conversation_not_found");
+            }
+            else
+            {
+                conversationId = (await store.CreateAsync(TitleOf(request.Messages), request.Model, ct: cancellationToken)).Id;
+                created = true;
+            }
+            request.Options.ConversationId = conversationId;
 
-        IChatClient pipeline = new MeteredChatClient(new ConversationMemoryChatClient(new ContextGuardChatClient(model), store, memory), metrics);
-        return new ChatCompletion(request, pipeline, conversationId, metrics,
-            onFailedBeforeStart: created ? () => store.DeleteAsync(conversationId) : null);
+            IChatClient pipeline = new MeteredChatClient(new ConversationMemoryChatClient(new ContextGuardChatClient(model), store, memory), metrics);
+            return new ChatCompletion(request, pipeline, conversationId, metrics,
+                onFailedBeforeStart: created ? () => store.DeleteAsync(conversationId) : null);
+        }
+        catch
+        {
+            model.Dispose(); // gives the model back to the registry
+            throw;
+        }
     }
 
-    async Task<IChatClient> ModelClient(string model, CancellationToken cancellationToken)
+    async Task<IChatClient> ModelClient(string model, TimeSpan? keepAlive, CancellationToken cancellationToken)
     {
-        try { return await models.GetChatClientAsync(model, cancellationToken); }
-        catch (ModelNotFoundException) { throw ApiException.ModelNotFound(model); }
-        catch (OperationCanceledException) { throw; }
-        catch (ApiException) { throw; }
-        catch (Exception e) { throw ApiException.Unavailable($"The model '{model}' could not be loaded: {e.Message}", e); }
+        try { return await models.GetChatClientAsync(model, keepAlive, cancellationToken); }
+        catch (Exception e) when (e is not OperationCanceledException) { throw ModelError(model, e); }
     }
+
+    /// <summary>Why a model could not be had, as a client should see it.</summary>
+    public static ApiException ModelError(string model, Exception e) => e switch
+    {
+        ApiException api => api,
+        ModelNotFoundException r => ApiException.ModelNotFound(model, r.Reason),
+        Models.ModelNotFoundException m => ApiException.ModelNotFound(model, m.Message),
+        Models.ModelTooLargeException => new ApiException(507, e.Message, "insufficient_memory_error", "model", "model_too_large", e),
+        Models.ModelStorageException => new ApiException(507, e.Message, "insufficient_storage_error", "model", "storage_full", e),
+        Models.ModelAccessDeniedException => new ApiException(403, e.Message, "permission_error", "model", "model_access_denied", e),
+        _ => ApiException.Unavailable($"The model '{model}' could not be loaded: {e.Message}", e),
+    };
 
     /// <summary>A new conversation's title: its first user message, on one line, at most 60 characters.</summary>
     public static string TitleOf(IEnumerable<ChatMessage> messages)

@@ -27,6 +27,8 @@ public sealed class FileDownloader(HubClient hub, ModelOptions options)
     {
         var expected = (expectedSha256 ?? info.Sha256)?.ToLowerInvariant();
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
+        if (expected is not null && await IsAlreadyThereAsync(destination, info.Size, expected, meter, ct).ConfigureAwait(false))
+            return new DownloadedFile(destination, new FileInfo(destination).Length, expected, Verified: true);
         for (var round = 1; ; round++)
         {
             PreparePartial(info, destination, expected);
@@ -45,6 +47,25 @@ public sealed class FileDownloader(HubClient hub, ModelOptions options)
             meter.Report(ProgressPhase.Retrying, 0, info.Size,
                 $"{info.File}: sha256 mismatch (got {sha[..12]}…, expected {expected[..12]}…); deleted, fetching again");
         }
+    }
+
+    /// <summary>
+    /// A process killed between the rename and the index update leaves a complete file that no index knows: keep it
+    /// if its hash proves it, rather than fetching it again. Without a hash to check, it is fetched again.
+    /// </summary>
+    static async Task<bool> IsAlreadyThereAsync(string destination, long? size, string expected, ProgressMeter meter, CancellationToken ct)
+    {
+        var file = new FileInfo(destination);
+        if (!file.Exists || (size is { } s && file.Length != s)) return false;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            await using var stream = new FileStream(destination, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await HashPrefixAsync(stream, file.Length, hash, buffer, meter, ct).ConfigureAwait(false);
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
+        return Convert.ToHexStringLower(hash.GetCurrentHash()) == expected;
     }
 
     /// <summary>Keeps a partial file only if it belongs to the same version of the same file.</summary>
@@ -134,7 +155,11 @@ public sealed class FileDownloader(HubClient hub, ModelOptions options)
                     file.Flush(flushToDisk: true);
                     return (Convert.ToHexStringLower(hash.GetCurrentHash()), offset);
                 }
-                catch (Exception e) when (IsTransient(e) && !ct.IsCancellationRequested)
+                catch (IOException e) when (IsDiskFull(e))
+                {
+                    throw new ModelStorageException($"{info.File}: the disk is full ({offset} bytes kept for next time); free some space or lower HEARTH_MODELS_QUOTA.");
+                }
+                catch (Exception e) when (Transient.IsTransient(e) && !ct.IsCancellationRequested)
                 {
                     failures = offset > before ? 1 : failures + 1;
                     if (offset > before) delay = options.RetryDelay;
@@ -176,11 +201,13 @@ public sealed class FileDownloader(HubClient hub, ModelOptions options)
             if (n == 0) throw new IOException("the partial file shrank while it was being read.");
             hash.AppendData(buffer, 0, n);
             done += n;
-            meter.Advance(ProgressPhase.Verifying, done, length, "checking the part already downloaded");
+            meter.Advance(ProgressPhase.Verifying, done, length, "checking the bytes already on disk");
         }
     }
 
-    static bool IsTransient(Exception e) => e is IOException or HttpRequestException or TimeoutException or OperationCanceledException;
+    // ENOSPC (28) / EDQUOT (122) on Unix, ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows: retrying will not help.
+    static bool IsDiskFull(IOException e) =>
+        OperatingSystem.IsWindows() ? (uint)e.HResult is 0x80070070 or 0x80070027 : e.HResult is 28 or 122;
 
     sealed record PartialState(string? ETag, long? Size, string? Sha256);
 }

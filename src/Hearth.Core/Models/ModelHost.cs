@@ -89,7 +89,7 @@ public sealed class ModelHost<TModel> : ILoadedModels, IAsyncDisposable where TM
                     slot = new Slot(key, _time.GetUtcNow());
                     Hold(slot, keepAlive);
                     slot.Load = Task.Run(() => _load(key, _disposed.Token), _disposed.Token);
-                    _slots.Add(slot);
+                    lock (_slots) _slots.Add(slot);
                     break;
                 }
                 waitForRelease = _released.Task; // every model is in use: wait for a lease to end

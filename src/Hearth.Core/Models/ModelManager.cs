@@ -80,8 +80,10 @@ public sealed class ModelManager : IDisposable
         if (reference.Kind == ModelSourceKind.HubQuant)
         {
             if (FindLocal(name) is { } cached) { Store.Touch(cached.Key!); return cached; }
-            progress?.Report(new ProgressEvent(ProgressPhase.Resolving, Text: $"looking for {reference.Quant} in {reference.Repo}"));
-            var files = await Hub.ListFilesAsync(reference.Repo!, reference.Revision, ct).ConfigureAwait(false);
+            var meter = new ProgressMeter(progress);
+            meter.Report(ProgressPhase.Resolving, text: $"looking for {reference.Quant} in {reference.Repo}");
+            var files = await Transient.RetryAsync(t => Hub.ListFilesAsync(reference.Repo!, reference.Revision, t),
+                $"listing {reference.Repo}", Options, meter, ct).ConfigureAwait(false);
             file = ModelReference.PickQuantFile(files, reference.Quant!)
                    ?? throw new ModelNotFoundException($"{reference.Repo} has no {reference.Quant} GGUF. It has: "
                                                       + string.Join(", ", files.Where(f => f.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase))) + ".");
@@ -184,7 +186,8 @@ public sealed class ModelManager : IDisposable
         try
         {
             meter.Report(ProgressPhase.Resolving, text: $"{request.Repo}/{request.File}");
-            var info = await Hub.GetFileInfoAsync(request.Repo, request.Revision, request.File, ct).ConfigureAwait(false);
+            var info = await Transient.RetryAsync(t => Hub.GetFileInfoAsync(request.Repo, request.Revision, request.File, t),
+                $"{request.Repo}/{request.File}", Options, meter, ct).ConfigureAwait(false);
             var destination = Store.PathFor(key);
             var partial = new FileInfo(FileDownloader.PartialPath(destination));
             var size = info.Size ?? request.Entry?.SizeBytes ?? 0;
@@ -196,7 +199,11 @@ public sealed class ModelManager : IDisposable
                 file.Verified ? $"{request.File}: sha256 verified" : $"{request.File}: no published sha256; size checked");
             return new LocalModel(request.File, destination, file.Size, key, request.Entry);
         }
-        finally { _parallel.Release(); }
+        finally
+        {
+            Store.ReleaseSpace(key);
+            _parallel.Release();
+        }
     }
 
     public void Dispose()
@@ -213,14 +220,16 @@ public sealed class ModelManager : IDisposable
         readonly Lock _lock = new();
         readonly List<IProgress<ProgressEvent>> _listeners = [];
         readonly CancellationTokenSource _cancel = new();
-        readonly Task<LocalModel> _task;
+        readonly Task<Task<LocalModel>> _task;
+        readonly Task<LocalModel> _download;
         int _waiters;
         bool _closed;
 
         public SharedDownload(ModelManager owner, FileRequest request)
         {
+            // Not started here: GetOrAdd may build an instance that loses the race, and that one must never run.
             var key = StoredModel.KeyFor(request.Repo, request.Revision, request.File);
-            _task = Task.Run(async () =>
+            _task = new Task<Task<LocalModel>>(async () =>
             {
                 try { return await owner.DownloadAsync(request, new Fanout(this), _cancel.Token).ConfigureAwait(false); }
                 finally
@@ -229,6 +238,7 @@ public sealed class ModelManager : IDisposable
                     owner._inflight.TryRemove(new(key, this));
                 }
             });
+            _download = _task.Unwrap();
         }
 
         public bool TryJoin(IProgress<ProgressEvent>? progress)
@@ -236,7 +246,7 @@ public sealed class ModelManager : IDisposable
             lock (_lock)
             {
                 if (_closed) return false;
-                _waiters++;
+                if (_waiters++ == 0 && _task.Status == TaskStatus.Created) _task.Start(TaskScheduler.Default);
                 if (progress is not null) _listeners.Add(progress);
                 return true;
             }
@@ -246,17 +256,17 @@ public sealed class ModelManager : IDisposable
         public async Task<LocalModel> WaitAsync(IProgress<ProgressEvent>? progress, CancellationToken ct)
         {
             var stopped = false;
-            try { return await _task.WaitAsync(ct).ConfigureAwait(false); }
+            try { return await _download.WaitAsync(ct).ConfigureAwait(false); }
             finally
             {
                 lock (_lock)
                 {
                     if (progress is not null) _listeners.Remove(progress);
-                    if (--_waiters == 0 && !_task.IsCompleted) { _closed = true; _cancel.Cancel(); stopped = true; }
+                    if (--_waiters == 0 && !_download.IsCompleted) { _closed = true; _cancel.Cancel(); stopped = true; }
                 }
                 if (stopped)
                 {
-                    try { await _task.ConfigureAwait(false); } catch (Exception) { /* the caller sees its own cancellation */ }
+                    try { await _download.ConfigureAwait(false); } catch (Exception) { /* the caller sees its own cancellation */ }
                 }
             }
         }

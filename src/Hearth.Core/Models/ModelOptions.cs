@@ -33,15 +33,19 @@ public sealed record ModelOptions
 
     public string ModelsDir => Path.Combine(Home, "models");
 
-    public static ModelOptions FromEnvironment()
+    public static ModelOptions FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    /// <summary>Reads the settings through <paramref name="variable"/> (a name to its value, null when unset).</summary>
+    public static ModelOptions FromEnvironment(Func<string, string?> variable)
     {
-        static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+        string? Env(string name) => variable(name) is { Length: > 0 } v ? v : null;
         var home = Env("HEARTH_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".hearth");
         var endpoint = Env("HEARTH_HF_ENDPOINT") ?? Env("HF_ENDPOINT") ?? DefaultEndpoint;
         return new ModelOptions
         {
             Home = home,
-            HubEndpoint = new Uri(endpoint),
+            HubEndpoint = Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+                : throw new ArgumentException($"HEARTH_HF_ENDPOINT must be an http(s) URL like {DefaultEndpoint}, not '{endpoint}'."),
             HubToken = Env("HF_TOKEN"),
             QuotaBytes = Env("HEARTH_MODELS_QUOTA") is { } q ? ByteSize.Parse(q) : null,
             MaxParallelDownloads = int.TryParse(Env("HEARTH_MAX_DOWNLOADS"), out var n) && n > 0 ? n : 3,

@@ -14,6 +14,8 @@ public sealed class ModelStore
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     readonly Lock _lock = new();
     readonly TimeProvider _time;
+    // Bytes promised to downloads in progress, by key: parallel downloads must not each spend the same free quota.
+    readonly Dictionary<string, long> _reserved = new(StringComparer.Ordinal);
 
     public ModelStore(string root, long? quotaBytes = null, TimeProvider? time = null)
     {
@@ -49,7 +51,7 @@ public sealed class ModelStore
         lock (_lock) return Load().TryGetValue(key, out var m) && IsComplete(m) ? m : null;
     }
 
-    /// <summary>Records a file that has reached its final path.</summary>
+    /// <summary>Records a file that has reached its final path (and ends the space reservation of its download).</summary>
     public StoredModel Add(string repo, string revision, string file, long size, string sha256, string? catalogId = null)
     {
         var now = _time.GetUtcNow();
@@ -59,8 +61,21 @@ public sealed class ModelStore
             var index = Load();
             index[model.Key] = model;
             Save(index);
+            _reserved.Remove(model.Key);
         }
         return model;
+    }
+
+    /// <summary>Ends the reservation <see cref="EnsureSpace"/> made for a download that stopped without a file.</summary>
+    public void ReleaseSpace(string key)
+    {
+        lock (_lock) _reserved.Remove(key);
+    }
+
+    /// <summary>Bytes reserved by downloads in progress (other than <paramref name="exceptKey"/>).</summary>
+    public long ReservedBytes(string? exceptKey = null)
+    {
+        lock (_lock) return _reserved.Where(r => r.Key != exceptKey).Sum(r => r.Value);
     }
 
     /// <summary>Marks a model as just used, which moves it to the back of the eviction line.</summary>
@@ -96,6 +111,8 @@ public sealed class ModelStore
     /// Makes room for <paramref name="bytesNeeded"/> more bytes under the quota (and on the disk) by evicting the least
     /// recently used models for which <paramref name="inUse"/> is false. Returns what was evicted.
     /// <paramref name="alreadyOnDisk"/> is the part of a resumed download that no longer needs disk space.
+    /// With a <paramref name="forKey"/>, the space stays reserved for that download (other downloads count it as used)
+    /// until <see cref="Add"/> records the file or <see cref="ReleaseSpace"/> gives it up.
     /// </summary>
     public IReadOnlyList<ModelEvicted> EnsureSpace(long bytesNeeded, Func<StoredModel, bool> inUse, string? forKey = null, long alreadyOnDisk = 0)
     {
@@ -104,7 +121,10 @@ public sealed class ModelStore
         {
             var index = Load();
             var models = index.Values.Where(IsComplete).Where(m => m.Key != forKey).ToList();
-            var used = models.Sum(m => m.Size);
+            var others = _reserved.Where(r => r.Key != forKey).ToList();
+            var reserved = others.Sum(r => r.Value);
+            var used = models.Sum(m => m.Size) + reserved;
+            var busy = reserved > 0 ? " and downloads in progress" : "";
             if (QuotaBytes is { } quota)
             {
                 if (bytesNeeded > quota)
@@ -124,12 +144,16 @@ public sealed class ModelStore
                 if (used + bytesNeeded > quota)
                     throw new ModelStorageException(
                         $"{forKey ?? "The model"} needs {ByteSize.Format(bytesNeeded)} but only {ByteSize.Format(Math.Max(0, quota - used))} of the "
-                        + $"{ByteSize.Format(quota)} quota is free and the remaining models are in use; unload one or raise HEARTH_MODELS_QUOTA.");
+                        + $"{ByteSize.Format(quota)} quota is free and the remaining models{busy} are in use; unload one or raise HEARTH_MODELS_QUOTA.");
             }
-            var free = new DriveInfo(Root).AvailableFreeSpace;
+            // Free disk, less what the other downloads in progress have yet to write.
+            var free = new DriveInfo(Root).AvailableFreeSpace
+                       - others.Sum(r => Math.Max(0, r.Value - PartialLength(r.Key)));
             if (bytesNeeded - alreadyOnDisk > free)
                 throw new ModelStorageException(
-                    $"{forKey ?? "The model"} needs {ByteSize.Format(bytesNeeded - alreadyOnDisk)} more but the disk holding {Root} has {ByteSize.Format(free)} free.");
+                    $"{forKey ?? "The model"} needs {ByteSize.Format(bytesNeeded - alreadyOnDisk)} more but the disk holding {Root} has "
+                    + $"{ByteSize.Format(Math.Max(0, free))} free{(reserved > 0 ? " after the downloads in progress" : "")}.");
+            if (forKey is not null) _reserved[forKey] = bytesNeeded;
         }
         foreach (var e in evicted) Evicted?.Invoke(e);
         return evicted;
@@ -150,6 +174,12 @@ public sealed class ModelStore
     }
 
     void DeleteFile(StoredModel m) => File.Delete(PathFor(m.Key));
+
+    long PartialLength(string key)
+    {
+        var partial = new FileInfo(FileDownloader.PartialPath(PathFor(key)));
+        return partial.Exists ? partial.Length : 0;
+    }
 
     // The index is read fresh for every operation so that a CLI and a server sharing HEARTH_HOME see each other's changes.
     Dictionary<string, StoredModel> Load()

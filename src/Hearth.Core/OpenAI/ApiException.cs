@@ -26,8 +26,8 @@ public sealed class ApiException(int status, string message, string type, string
     public static ApiException Unsupported(string param, string why) =>
         InvalidRequest($"Unsupported parameter '{param}': {why}", param, "unsupported_parameter");
 
-    public static ApiException ModelNotFound(string model) =>
-        new(404, $"The model '{model}' does not exist or is not available here. GET /v1/models lists the models this server can load.",
+    public static ApiException ModelNotFound(string model, string? why = null) =>
+        new(404, $"The model '{model}' does not exist or is not available here. {(why is null ? "" : why + " ")}GET /v1/models lists the models this server can load.",
             "invalid_request_error", "model", "model_not_found");
 
     public static ApiException NotFound(string what, string id, string code) =>

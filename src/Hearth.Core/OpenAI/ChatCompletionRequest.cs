@@ -17,4 +17,6 @@ public sealed class ChatCompletionRequest
     public string? ConversationId { get; init; }
     /// <summary>Hearth extension: token budget for replayed history (overrides the server's).</summary>
     public int? MemoryWindow { get; init; }
+    /// <summary>Ollama extension: how long the model stays loaded after this request (null: the server's default).</summary>
+    public TimeSpan? KeepAlive { get; init; }
 }

@@ -24,6 +24,7 @@ public static class ChatRequestParser
         IReadOnlyList<ChatMessage>? messages = null;
         bool stream = false, includeUsage = false, logprobs = false;
         int? topLogprobs = null, memoryWindow = null, maxTokens = null;
+        TimeSpan? keepAlive = null;
 
         foreach (var p in root.EnumerateObject())
         {
@@ -56,6 +57,7 @@ public static class ChatRequestParser
                 case "response_format": ResponseFormat(v); break;
                 case "conversation_id": conversationId = String(v, "conversation_id"); break;
                 case "memory_window": memoryWindow = Int(v, "memory_window", 0, int.MaxValue); break;
+                case "keep_alive": keepAlive = KeepAliveOf(v); break;
                 default:
                     if (Inert.Contains(p.Name)) break;
                     throw ApiException.Unsupported(p.Name, "this server does not support it.");
@@ -78,12 +80,22 @@ public static class ChatRequestParser
         return new ChatCompletionRequest
         {
             Model = model, Messages = messages, Options = options, Stream = stream, IncludeUsage = includeUsage,
-            Logprobs = logprobs, ConversationId = conversationId, MemoryWindow = memoryWindow,
+            Logprobs = logprobs, ConversationId = conversationId, MemoryWindow = memoryWindow, KeepAlive = keepAlive,
         };
+    }
+
+    /// <summary>Ollama's <c>keep_alive</c>: seconds, or a duration such as "5m"; 0 unloads after the request, negative never.</summary>
+    public static TimeSpan KeepAliveOf(JsonElement v)
+    {
+        try { return Models.KeepAlive.Parse(v) ?? throw new FormatException("keep_alive is empty."); }
+        catch (FormatException e) { throw ApiException.InvalidValue("keep_alive", e.Message); }
     }
 
     public static JsonDocument ParseJson(ReadOnlyMemory<byte> body)
     {
+        // JsonDocument checks UTF-8 only when a string is read; check it once here so bad bytes are a 400, not a 500.
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+            throw ApiException.InvalidRequest("The request body is not valid UTF-8.", null, "invalid_json");
         try { return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }); }
         catch (JsonException e)
         {

@@ -27,7 +27,10 @@ public static class ModelJson
                 w.WriteBoolean("loaded", m.Loaded);
                 w.WriteBoolean("compatible", m.Compatible);
                 w.WriteNumber("size", m.SizeBytes);
+                w.WriteNumber("size_bytes", m.SizeBytes); // the browser runtime's name for it
                 if (m.Quantization is null) w.WriteNull("quantization"); else w.WriteString("quantization", m.Quantization);
+                w.WriteString("engine", "hearth");
+                if (m.IsDefault) w.WriteBoolean("default", true);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -36,18 +39,20 @@ public static class ModelJson
         return buffer.WrittenMemory;
     }
 
-    /// <summary>The model id of a load/unload body <c>{"model": "..."}</c>.</summary>
-    public static string ParseModelBody(ReadOnlyMemory<byte> body)
+    /// <summary>A load/unload body: <c>{"model": "...", "keep_alive"?: 300 | "5m"}</c>.</summary>
+    public static (string Model, TimeSpan? KeepAlive) ParseModelBody(ReadOnlyMemory<byte> body)
     {
         using var doc = ChatRequestParser.ParseJson(body);
         if (doc.RootElement.ValueKind != JsonValueKind.Object) throw ApiException.InvalidRequest("The request body must be a JSON object.", null, "invalid_json");
         string? model = null;
+        TimeSpan? keepAlive = null;
         foreach (var p in doc.RootElement.EnumerateObject())
         {
             if (p.Name == "model") model = ChatRequestParser.String(p.Value, "model");
-            else throw ApiException.Unsupported(p.Name, "this endpoint takes only 'model'.");
+            else if (p.Name == "keep_alive") keepAlive = p.Value.ValueKind == JsonValueKind.Null ? null : ChatRequestParser.KeepAliveOf(p.Value);
+            else throw ApiException.Unsupported(p.Name, "this endpoint takes only 'model' and 'keep_alive'.");
         }
-        return string.IsNullOrEmpty(model) ? throw ApiException.InvalidRequest("Missing required parameter: 'model'.", "model", "missing_required_parameter") : model;
+        return string.IsNullOrEmpty(model) ? throw ApiException.InvalidRequest("Missing required parameter: 'model'.", "model", "missing_required_parameter") : (model, keepAlive);
     }
 
     /// <summary>One load progress event. <paramref name="eta"/> in seconds, null when unknown.</summary>
@@ -63,6 +68,9 @@ public static class ModelJson
         if (p.Text is null) w.WriteNull("text"); else w.WriteString("text", p.Text);
         w.WriteNumber("elapsed", Math.Round(elapsed, 3));
         if (eta is double e) w.WriteNumber("eta", Math.Round(e, 3)); else w.WriteNull("eta");
+        // The browser runtime's names for the same things.
+        if (eta is double e2) w.WriteNumber("eta_seconds", Math.Round(e2, 3)); else w.WriteNull("eta_seconds");
+        w.WriteString("status", p.Text ?? p.Phase);
         w.WriteEndObject();
     });
 
@@ -75,11 +83,26 @@ public static class ModelJson
         w.WriteString("phase", error is null ? "ready" : "failed");
         w.WriteNumber("progress", error is null ? 1 : 0);
         w.WriteBoolean("done", true);
+        w.WriteString("engine", "hearth");
         w.WriteNumber("elapsed", Math.Round(elapsed, 3));
         if (contextWindow is int ctx) w.WriteNumber("context_window", ctx);
         if (error is not null) ErrorJson.Write(w, error);
         w.WriteEndObject();
     });
+
+    public static ReadOnlyMemory<byte> Deleted(string model, bool deleted)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var w = new Utf8JsonWriter(buffer, WireJson.Options))
+        {
+            w.WriteStartObject();
+            w.WriteString("id", model);
+            w.WriteString("object", "model");
+            w.WriteBoolean("deleted", deleted);
+            w.WriteEndObject();
+        }
+        return buffer.WrittenMemory;
+    }
 
     public static ReadOnlyMemory<byte> Unloaded(string model, bool wasLoaded)
     {

@@ -23,6 +23,9 @@ public sealed record GenerationOptions
     /// <summary>Alternatives per position when <see cref="Logprobs"/> is on (0..20).</summary>
     public int TopLogprobs { get; init; }
 
+    /// <summary>Restricts which tokens may come next (structured output); a fresh constraint per generation.</summary>
+    public ITokenConstraintFactory? Constraint { get; init; }
+
     /// <summary>Prompt tokens evaluated per forward call; generation can be cancelled between chunks.</summary>
     public int PromptChunkSize { get; init; } = 256;
 

@@ -34,7 +34,8 @@ public sealed partial class Generator
         var budget = options.MaxTokens ?? window - prompt.Count;
 
         var promptArray = prompt as int[] ?? prompt.ToArray();
-        var sampler = new LazySampler(options.Sampling, promptArray.AsSpan(Math.Max(0, promptArray.Length - options.Sampling.RepeatLastN)).ToArray());
+        var sampler = new LazySampler(options.Sampling, promptArray.AsSpan(Math.Max(0, promptArray.Length - options.Sampling.RepeatLastN)).ToArray(),
+            options.Constraint?.Create(budget));
         var decoder = _vocabulary.CreateDecoder();
         var stop = new StopMatcher(options.StopSequences);
         var topIds = new int[options.TopLogprobs];
@@ -92,14 +93,14 @@ public sealed partial class Generator
     }
 
     /// <summary>The sampler is sized by the model's logits (the vocabulary may be padded past the tokenizer's tokens), so it is made on the first pick.</summary>
-    sealed class LazySampler(SamplingOptions options, int[] promptTail)
+    sealed class LazySampler(SamplingOptions options, int[] promptTail, ITokenConstraint? constraint)
     {
         Sampler? _sampler;
 
         public Sampler Get(int vocabSize)
         {
             if (_sampler is not null) return _sampler;
-            _sampler = new Sampler(vocabSize, options);
+            _sampler = new Sampler(vocabSize, options, constraint);
             _sampler.AcceptPrompt(promptTail);
             return _sampler;
         }

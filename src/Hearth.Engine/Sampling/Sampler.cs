@@ -14,6 +14,7 @@ public sealed class Sampler
     readonly TokenPenalties _penalties;
     readonly int[] _biasIds;
     readonly float[] _biasValues;
+    readonly ITokenConstraint? _constraint;
 
     readonly float[] _adjusted;   // logits after bias and penalties: the distribution logprobs report
     readonly int[] _candidateIds; // tokens still in the running, and their weights
@@ -21,8 +22,9 @@ public sealed class Sampler
     float _logNormalizer = float.NaN; // log Σ exp(_adjusted), computed on first logprob request per step
     bool _hasDistribution;
 
-    public Sampler(int vocabSize, SamplingOptions? options = null)
+    public Sampler(int vocabSize, SamplingOptions? options = null, ITokenConstraint? constraint = null)
     {
+        _constraint = constraint;
         ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 1);
         _options = options ?? new SamplingOptions();
         _options.Validate();
@@ -60,12 +62,16 @@ public sealed class Sampler
         foreach (var t in tokens) _penalties.AcceptPrompt(t);
     }
 
-    /// <summary>Records a generated token for the penalties. <see cref="Sample"/> does not: call this with the token you keep.</summary>
+    /// <summary>Records a generated token for the penalties and the constraint. <see cref="Sample"/> does not: call this with the token you keep.</summary>
     public void Accept(int token)
     {
         if ((uint)token >= (uint)_vocabSize) throw new ArgumentOutOfRangeException(nameof(token));
         _penalties.AcceptGenerated(token);
+        _constraint?.Accept(token);
     }
+
+    /// <summary>The constraint this sampler applies, if any.</summary>
+    public ITokenConstraint? Constraint => _constraint;
 
     /// <summary>Picks the next token from the model's logits for the last position.</summary>
     public int Sample(ReadOnlySpan<float> logits)
@@ -78,6 +84,7 @@ public sealed class Sampler
         logits.CopyTo(adjusted);
         for (var i = 0; i < _biasIds.Length; i++) adjusted[_biasIds[i]] += _biasValues[i];
         _penalties.Apply(adjusted);
+        _constraint?.Mask(adjusted); // tokens the constraint forbids can't be picked by any of what follows
         _logNormalizer = float.NaN;
         _hasDistribution = true;
 
@@ -141,7 +148,8 @@ public sealed class Sampler
             acc += weights[i];
             if (r < acc) return ids[i];
         }
-        return ids[count - 1]; // rounding left r at the very top
+        for (var i = count - 1; i > 0; i--) if (weights[i] > 0) return ids[i]; // rounding left r at the very top
+        return ids[0];
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ static class ChatRoutes
         var ct = http.RequestAborted;
         var body = await HttpJson.ReadBody(http.Request, options.MaxBodyBytes, ct);
         using var slot = await queue.EnterAsync(ct);
-        var completion = await handler.StartAsync(body, Header(http, ChatCompletionHandler.ConversationHeader), ct);
+        using var completion = await handler.StartAsync(body, Header(http, ChatCompletionHandler.ConversationHeader), ct);
         http.Response.Headers[ChatCompletionHandler.ConversationHeader] = completion.ConversationId;
 
         if (!completion.Stream)

@@ -19,7 +19,7 @@ public sealed class FakeHub : IAsyncDisposable
 {
     readonly WebApplication _app;
     readonly ConcurrentDictionary<string, HubFile> _files = new(StringComparer.Ordinal);
-    int _cdnGets, _activeCdn, _maxActiveCdn;
+    int _cdnGets, _activeCdn, _maxActiveCdn, _resolves, _cdnRequests;
 
     public sealed record HubFile(string Repo, string File, byte[] Content, string Sha256);
 
@@ -46,6 +46,18 @@ public sealed class FakeHub : IAsyncDisposable
     /// <summary>Bytes per second per connection; 0 is unthrottled.</summary>
     public long BytesPerSecond { get; set; }
 
+    /// <summary>Given the resolve request number (HEAD or GET, 1-based): a status to answer instead, 0 to drop the connection; null answers normally.</summary>
+    public Func<int, int?>? FailResolve { get; set; }
+
+    /// <summary>Given the CDN GET number (1-based, failed ones included): a status to answer instead, 0 to drop the connection.</summary>
+    public Func<int, int?>? FailCdn { get; set; }
+
+    /// <summary>Given the CDN GET number: whether to answer a Range request with 206 but bytes from the start (a broken proxy).</summary>
+    public Func<int, bool>? MisplaceRange { get; set; }
+
+    /// <summary>Asked for every repository listing: true answers 503.</summary>
+    public Func<bool>? FailListing { get; set; }
+
     public bool IgnoreRange { get; set; }
     public string? RequiredToken { get; set; }
 
@@ -70,8 +82,9 @@ public sealed class FakeHub : IAsyncDisposable
         });
         app.MapMethods("/{owner}/{repo}/resolve/{rev}/{**file}", ["GET", "HEAD"], (HttpContext ctx, string owner, string repo, string rev, string file) => hub.Resolve(ctx, owner + "/" + repo, file));
         app.MapMethods("/cdn/{owner}/{repo}/{**file}", ["GET", "HEAD"], (HttpContext ctx, string owner, string repo, string file) => hub.ServeAsync(ctx, owner + "/" + repo, file));
-        app.MapGet("/api/models/{owner}/{repo}/revision/{rev}", (string owner, string repo) =>
-            Results.Json(new { siblings = hub._files.Values.Where(f => f.Repo == owner + "/" + repo).Select(f => new { rfilename = f.File }) }));
+        app.MapGet("/api/models/{owner}/{repo}/revision/{rev}", (string owner, string repo) => hub.FailListing?.Invoke() == true
+            ? Results.StatusCode(503)
+            : Results.Json(new { siblings = hub._files.Values.Where(f => f.Repo == owner + "/" + repo).Select(f => new { rfilename = f.File }) }));
         await app.StartAsync();
         var urls = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
         hub.Endpoint = urls[0];
@@ -92,6 +105,7 @@ public sealed class FakeHub : IAsyncDisposable
 
     IResult Resolve(HttpContext ctx, string repo, string file)
     {
+        if (FailResolve?.Invoke(Interlocked.Increment(ref _resolves)) is { } failure) return Fail(ctx, failure);
         if (RequiredToken is not null && ctx.Request.Headers.Authorization != "Bearer " + RequiredToken)
             return Results.StatusCode(401);
         if (!_files.TryGetValue(repo + "/" + file, out var f)) return Results.NotFound();
@@ -109,6 +123,11 @@ public sealed class FakeHub : IAsyncDisposable
         {
             ctx.Response.ContentLength = f.Content.Length;
             ctx.Response.Headers.AcceptRanges = "bytes";
+            return;
+        }
+        if (FailCdn?.Invoke(Interlocked.Increment(ref _cdnRequests)) is { } failure)
+        {
+            await Fail(ctx, failure).ExecuteAsync(ctx);
             return;
         }
         var number = Interlocked.Increment(ref _cdnGets);
@@ -134,8 +153,8 @@ public sealed class FakeHub : IAsyncDisposable
                     ctx.Response.Headers.ContentRange = $"bytes */{content.Length}";
                     return;
                 }
-                from = start;
-                record.From = start;
+                from = MisplaceRange?.Invoke(number) == true ? 0 : start;
+                record.From = from;
                 ctx.Response.StatusCode = 206;
                 ctx.Response.Headers.ContentRange = $"bytes {from}-{content.Length - 1}/{content.Length}";
             }
@@ -166,6 +185,13 @@ public sealed class FakeHub : IAsyncDisposable
         {
             Interlocked.Decrement(ref _activeCdn);
         }
+    }
+
+    static IResult Fail(HttpContext ctx, int status)
+    {
+        if (status != 0) return Results.StatusCode(status);
+        ctx.Abort();
+        return Results.Empty;
     }
 
     static void InterlockedMax(ref int target, int value)

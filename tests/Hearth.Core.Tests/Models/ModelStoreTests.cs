@@ -69,6 +69,23 @@ public sealed class ModelStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public void SpaceReservedForADownloadInProgress_CountsAsUsed_UntilItEnds()
+    {
+        var store = StoreWith(("a.gguf", 100), ("b.gguf", 100));
+        store.QuotaBytes = 300;
+
+        Assert.Empty(store.EnsureSpace(100, _ => false, Key("c.gguf")));              // 200 + 100 fits
+        var evicted = store.EnsureSpace(100, _ => false, Key("d.gguf"));             // 200 + 100 reserved + 100 does not
+        Assert.Equal([Key("a.gguf")], evicted.Select(e => e.Model.Key));
+        Assert.Equal(200, store.ReservedBytes());
+
+        store.ReleaseSpace(Key("c.gguf"));                                           // c stopped without a file
+        Assert.Empty(store.EnsureSpace(100, _ => false, Key("e.gguf")));              // b + d + e = 300
+        var error = Assert.Throws<ModelStorageException>(() => store.EnsureSpace(100, m => m.File == "b.gguf", Key("f.gguf")));
+        Assert.Contains("downloads in progress", error.Message);
+    }
+
+    [Fact]
     public void ModelLargerThanTheQuota_IsRefusedWithoutEvicting()
     {
         var store = StoreWith(("a.gguf", 100));
@@ -134,6 +151,54 @@ public sealed class ModelStoreTests : IAsyncLifetime
         var notice = Assert.Single(progress.Events, e => e.Phase == ProgressPhase.Evicting);
         Assert.Contains("b.gguf", notice.Text);
         Assert.True(models.GetStorageInfo().UsedBytes <= 3 * size);
+    }
+
+    [Fact]
+    public async Task ParallelPulls_TogetherStayUnderTheQuota()
+    {
+        var size = new FileInfo(TestModels.Path("stories260K.gguf")).Length;
+        foreach (var name in new[] { "a", "b", "c", "d" })
+            _hub.AddFileFrom(Repo, name + ".gguf", TestModels.Path("stories260K.gguf"));
+        using var models = new ModelManager(_home.Options(_hub, quota: 3 * size), time: _time);
+        foreach (var name in new[] { "a", "b" })
+        {
+            await models.PullAsync($"{Repo}/{name}.gguf");
+            _time.Advance(TimeSpan.FromMinutes(1));
+        }
+        _hub.BytesPerSecond = 2_000_000; // c and d download at the same time
+        var progress = new ProgressLog();
+
+        await Task.WhenAll(models.PullAsync($"{Repo}/c.gguf", progress), models.PullAsync($"{Repo}/d.gguf", progress));
+
+        Assert.Equal(2, _hub.MaxConcurrentCdnGets);
+        Assert.Equal(["b.gguf", "c.gguf", "d.gguf"], models.List().Select(m => m.File).Order());
+        Assert.True(models.GetStorageInfo().UsedBytes <= 3 * size);
+        Assert.Contains("a.gguf", Assert.Single(progress.Events, e => e.Phase == ProgressPhase.Evicting).Text);
+        Assert.Equal(0, models.Store.ReservedBytes());
+    }
+
+    [Fact]
+    public async Task ModelLoadedInTheHost_IsNeverEvicted_UntilItIsUnloaded()
+    {
+        var size = new FileInfo(TestModels.Path("stories260K.gguf")).Length;
+        foreach (var name in new[] { "a", "b", "c", "d" })
+            _hub.AddFileFrom(Repo, name + ".gguf", TestModels.Path("stories260K.gguf"));
+        using var models = new ModelManager(_home.Options(_hub, quota: 2 * size), time: _time);
+        // The host is keyed by file path, as the server keys it; a loaded model holds its file open.
+        await using var host = new ModelHost<FileStream>((path, _) => Task.FromResult(File.OpenRead(path)), time: _time);
+        models.IsInUse = host.IsLoaded;
+        var a = await models.PullAsync($"{Repo}/a.gguf");
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await models.PullAsync($"{Repo}/b.gguf");
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await (await host.AcquireAsync(a.Path)).DisposeAsync();          // a is loaded (idle, within its keep-alive)
+
+        await models.PullAsync($"{Repo}/c.gguf");                        // a is the least recently used, but loaded: b goes
+        Assert.Equal(["a.gguf", "c.gguf"], models.List().Select(m => m.File).Order());
+
+        await host.UnloadAsync(a.Path);
+        await models.PullAsync($"{Repo}/d.gguf");                        // now a can go
+        Assert.Equal(["c.gguf", "d.gguf"], models.List().Select(m => m.File).Order());
     }
 
     [Fact]

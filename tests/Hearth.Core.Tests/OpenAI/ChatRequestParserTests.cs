@@ -90,6 +90,12 @@ public class ChatRequestParserTests
     [InlineData("""{"model":"m","messages":[{"role":"tool","content":"x"}]}""", "messages", "missing_required_parameter")]
     [InlineData("""{"messages":[{"role":"user","content":"x"}]}""", "model", "missing_required_parameter")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"stop":[1]}""", "stop", "invalid_type")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"temperature":1e400}""", "temperature", "invalid_value")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"seed":1e30}""", "seed", "invalid_type")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"stop":["a","b","c","d","e"]}""", "stop", "invalid_value")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{}}]}""", "tools.function.name", "invalid_type")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"tool_choice":"sometimes"}""", "tool_choice", "invalid_value")]
+    [InlineData("""{"model":"m","messages":[{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f","arguments":"not json"}}]}]}""", "messages", "invalid_value")]
     public void Refuses_what_it_cannot_honour_naming_the_parameter(string json, string param, string code)
     {
         var e = Refused(json);
@@ -97,6 +103,16 @@ public class ChatRequestParserTests
         Assert.Equal("invalid_request_error", e.Type);
         Assert.Equal(param, e.Param);
         Assert.Equal(code, e.Code);
+    }
+
+    [Fact]
+    public void Invalid_utf8_inside_a_string_is_invalid_json()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"model":"m","messages":[{"role":"user","content":"x"}]}""");
+        body[3] = 0xF5; // never valid in UTF-8
+        var e = Assert.Throws<ApiException>(() => ChatRequestParser.Parse(body));
+        Assert.Equal(400, e.Status);
+        Assert.Equal("invalid_json", e.Code);
     }
 
     [Theory]

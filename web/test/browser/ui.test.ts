@@ -19,7 +19,8 @@ test('download a model, chat, see it listed, go offline, delete the model', asyn
   await page.click('#load-model');
   await page.waitForFunction(() => /ready/.test(document.querySelector('#load-status')!.textContent ?? ''));
   expect(await page.isHidden('#load-progress')).toBe(true);
-  expect(await page.textContent('#model-picker option')).toMatch(/loaded/);
+  // The picker refreshes after the load finishes.
+  await page.waitForFunction(() => /loaded/.test(document.querySelector('#model-picker option')?.textContent ?? ''));
   await page.waitForFunction(() => /Storage: [\d.]+ MB used/.test(document.querySelector('#storage')!.textContent ?? ''));
 
   await page.fill('#prompt', 'Once upon a time');

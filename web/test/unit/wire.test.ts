@@ -54,4 +54,12 @@ describe('parseJsonBody', () => {
     expect(() => parseJsonBody('[1]')).toThrow(/JSON object/);
     expect(parseJsonBody('{"a":1}')).toEqual({ a: 1 });
   });
+  test('refuses parameters it cannot honour, naming them, and accepts inert ones', () => {
+    rejects({ model: 'm', messages: user, modalities: ['audio'] }, 'modalities');
+    rejects({ model: 'm', messages: user, logit_bias: { 1: 2 } }, 'logit_bias');
+    rejects({ model: 'm', messages: user, stream: true, stream_options: { bogus: 1 } }, 'stream_options.bogus');
+    rejects({ model: 'm', messages: user, frequency_penalty: 3 }, 'frequency_penalty');
+    const r = parseChatRequest({ model: 'm', messages: user, user: 'u', store: false, metadata: {}, modalities: null, presence_penalty: 0.5 }, null);
+    expect(r.presencePenalty).toBe(0.5);
+  });
 });

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Hearth.Engine.Gguf;
+using Hearth.Engine.Models;
+
+namespace Hearth.Bench;
+
+/// <summary>
+/// <c>engine --model FILE [--threads N] [--prompt 128,512] [--gen 64,128] [--repeat 3]</c>: llama-bench's pp and tg
+/// tests for our engine. ppN evaluates N seeded random tokens in one call on an empty cache; tgN decodes N tokens one
+/// at a time from an empty cache (as llama-bench does, no prompt before them). After one warm-up (which also pages the
+/// weights in), each test runs --repeat times and reports the median. Prints one JSON line per test, then a summary
+/// line with load time, peak RSS, file and KV cache size, and the GC bytes allocated per decoded token.
+/// </summary>
+internal static class EngineBench
+{
+    public static void Run(string[] args)
+    {
+        string model = Option(args, "--model") ?? throw new ArgumentException("engine: --model FILE is required");
+        int threads = int.Parse(Option(args, "--threads") ?? "0", CultureInfo.InvariantCulture);
+        int[] prompts = Ints(Option(args, "--prompt") ?? "128");
+        int[] gens = Ints(Option(args, "--gen") ?? "64");
+        int repeat = int.Parse(Option(args, "--repeat") ?? "3", CultureInfo.InvariantCulture);
+
+        var load = Stopwatch.StartNew();
+        using var file = GgufFile.Open(model);
+        using var transformer = TransformerModel.Load(file, threads);
+        load.Stop();
+        var c = transformer.Config;
+        var rng = new Random(42);
+        int context = Math.Max(prompts.DefaultIfEmpty(0).Max(), gens.DefaultIfEmpty(0).Max());
+        var tokens = Enumerable.Range(0, context).Select(_ => rng.Next(c.VocabSize)).ToArray();
+        using var state = transformer.CreateState(context);
+
+        // warm-up: JIT, page faults of the mapped weights, pool threads
+        state.Evaluate(tokens.AsSpan(0, Math.Min(16, context)));
+        state.Evaluate(tokens.AsSpan(0, 1));
+        state.Truncate(0);
+
+        string name = Path.GetFileName(model);
+        double ttftMs = 0;
+        foreach (int n in prompts)
+        {
+            var seconds = new double[repeat];
+            for (int r = 0; r < repeat; r++)
+            {
+                state.Truncate(0);
+                var clock = Stopwatch.StartNew();
+                state.Evaluate(tokens.AsSpan(0, n));
+                seconds[r] = clock.Elapsed.TotalSeconds;
+            }
+            double median = Median(seconds);
+            if (ttftMs == 0) ttftMs = median * 1000;
+            Report(name, transformer.Threads, $"pp{n}", n, seconds, null);
+        }
+
+        long allocatedPerToken = 0;
+        foreach (int n in gens)
+        {
+            var seconds = new double[repeat];
+            long allocated = 0;
+            for (int r = 0; r < repeat; r++)
+            {
+                state.Truncate(0);
+                int next = tokens[0];
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                var clock = Stopwatch.StartNew();
+                for (int i = 0; i < n; i++) next = ArgMax(state.Evaluate([next]));
+                seconds[r] = clock.Elapsed.TotalSeconds;
+                allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
+            }
+            allocatedPerToken = Math.Max(allocatedPerToken, allocated / (repeat * (long)n));
+            Report(name, transformer.Threads, $"tg{n}", n, seconds, allocated / (repeat * (long)n));
+        }
+
+        long kvBytes = 2L * c.BlockCount * context * c.KvDim * sizeof(float);
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            bench = "engine",
+            model = name,
+            arch = c.Architecture,
+            threads = transformer.Threads,
+            load_ms = Math.Round(load.Elapsed.TotalMilliseconds, 1),
+            time_to_first_token_ms = Math.Round(ttftMs, 1),
+            peak_rss_mb = PeakRssMb(),
+            file_mb = Math.Round(new FileInfo(model).Length / 1048576.0, 1),
+            kv_cache_mb = Math.Round(kvBytes / 1048576.0, 1),
+            gc_bytes_per_token = allocatedPerToken,
+        }));
+    }
+
+    static void Report(string model, int threads, string test, int tokens, double[] seconds, long? gcBytesPerToken)
+    {
+        var rates = seconds.Select(s => tokens / s).ToArray();
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            bench = "engine",
+            model,
+            threads,
+            test,
+            tokens_per_s = Math.Round(Median(rates), 2),
+            min = Math.Round(rates.Min(), 2),
+            max = Math.Round(rates.Max(), 2),
+            runs = seconds.Length,
+            gc_bytes_per_token = gcBytesPerToken,
+        }));
+    }
+
+    static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        int m = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+    }
+
+    static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        int best = 0;
+        for (int i = 1; i < logits.Length; i++)
+            if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
+    /// <summary>VmHWM from /proc/self/status (Linux); -1 elsewhere.</summary>
+    static double PeakRssMb()
+    {
+        const string path = "/proc/self/status";
+        if (!File.Exists(path)) return -1;
+        foreach (var line in File.ReadLines(path))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return Math.Round(long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0, 1);
+        return -1;
+    }
+
+    static int[] Ints(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).Where(n => n > 0).ToArray();
+
+    internal static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

@@ -1,0 +1,44 @@
+using Hearth.Engine.Models;
+using Hearth.Engine.Tokenization;
+
+namespace Hearth.Engine.Generation;
+
+public sealed partial class Generator
+{
+    /// <summary>A generator that decodes and recognizes end-of-generation tokens with <paramref name="tokenizer"/>.</summary>
+    public Generator(Tokenizer tokenizer) : this(new TokenizerVocabulary(tokenizer)) { }
+
+    /// <summary>
+    /// Generates after <paramref name="prompt"/> on <paramref name="state"/>: the cached common prefix is kept, the rest
+    /// of the prompt evaluated, then one step per token and a final step with the finish reason and timings.
+    /// The cache keeps the prompt and the generated tokens (all but the last) for the next call.
+    /// </summary>
+    /// <exception cref="ContextOverflowException">Thrown before any evaluation: the prompt fills the window, or prompt + MaxTokens exceed it.</exception>
+    public IAsyncEnumerable<GenerationStep> GenerateAsync(InferenceState state, IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return GenerateAsync(new StateLogitsSource(state), prompt, options, ct);
+    }
+
+    sealed class StateLogitsSource(InferenceState state) : ILogitsSource
+    {
+        public int ContextLength => state.ContextLength;
+        public IReadOnlyList<int> Tokens => state.Tokens;
+        public int CommonPrefixLength(IReadOnlyList<int> tokens) => state.CommonPrefixLength(tokens);
+        public void Truncate(int length) => state.Truncate(length);
+        public ReadOnlySpan<float> Evaluate(ReadOnlySpan<int> tokens) => state.Evaluate(tokens);
+    }
+
+    sealed class TokenizerVocabulary(Tokenizer tokenizer) : IGenerationVocabulary
+    {
+        public bool IsEndOfGeneration(int id) => tokenizer.IsEndOfGeneration(id);
+        public byte[] TokenBytes(int id) => tokenizer.TokenBytes(id);
+        public ITextDecoder CreateDecoder() => new Decoder(new StreamingDecoder(tokenizer));
+
+        sealed class Decoder(StreamingDecoder inner) : ITextDecoder
+        {
+            public string Push(int id) => inner.Push(id);
+            public string Flush() => inner.Flush();
+        }
+    }
+}
