@@ -1,10 +1,18 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
 namespace Hearth.Engine.Tools;
 
 /// <summary>A complete function call the model made, as OpenAI's <c>tool_calls[i]</c>.</summary>
 /// <param name="Id">The call id (<c>call_...</c>), echoed back by the <c>tool</c> message that answers it.</param>
 /// <param name="Name">The function name the model wrote.</param>
 /// <param name="Arguments">The arguments object as JSON text, exactly as the model wrote it.</param>
-public sealed record ToolCall(string Id, string Name, string Arguments);
+public sealed record ToolCall(string Id, string Name, string Arguments)
+{
+    /// <summary>The call as Microsoft.Extensions.AI content: arguments parsed into a dictionary of <see cref="JsonElement"/> values.</summary>
+    public FunctionCallContent ToFunctionCallContent() => FunctionCallContent.CreateFromParsedArguments(
+        Arguments, Id, Name, static text => JsonSerializer.Deserialize<Dictionary<string, object?>>(text));
+}
 
 /// <summary>One piece of <see cref="ToolCallParser"/> output: <see cref="ContentDelta"/> or <see cref="ToolCallDelta"/>.</summary>
 public abstract record ToolStreamDelta;

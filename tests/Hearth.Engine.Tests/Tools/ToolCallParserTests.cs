@@ -189,6 +189,16 @@ public class ToolCallParserTests
     }
 
     [Fact]
+    public void A_call_converts_to_FunctionCallContent()
+    {
+        var content = new ToolCall("call_1", "f", "{\"a\": 1, \"b\": {\"c\": [\"ü\"]}}").ToFunctionCallContent();
+        Assert.Equal(("call_1", "f"), (content.CallId, content.Name));
+        Assert.Null(content.Exception);
+        Assert.Equal(1, Assert.IsType<System.Text.Json.JsonElement>(content.Arguments!["a"]).GetInt32());
+        Assert.Equal("{\"c\": [\"ü\"]}", Assert.IsType<System.Text.Json.JsonElement>(content.Arguments["b"]).GetRawText());
+    }
+
+    [Fact]
     public void Finish_ends_the_reply()
     {
         var parser = new ToolCallParser(Hermes);
