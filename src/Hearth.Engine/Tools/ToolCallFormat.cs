@@ -55,6 +55,12 @@ public sealed class ToolCallFormat
     /// <summary>Short name for logs and settings: <c>hermes</c>, <c>llama3-json</c> or <c>mistral</c>.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// Tag texts the parser reads in the decoded reply. Where the vocabulary has one as a control token, decode that
+    /// token with its text rendered, or the parser cannot see it (the Llama and Mistral tags are optional to it).
+    /// </summary>
+    public IReadOnlyList<string> Tags => LeadingTag == null ? [OpenTag, CloseTag] : [LeadingTag];
+
     /// <summary>True when the model may make several calls in one reply.</summary>
     public bool SupportsParallelCalls { get; }
 

@@ -52,6 +52,9 @@ public class ToolCallFormatTests
         Assert.Equal("\n", ToolCallFormat.Hermes.ParallelCallSeparator);
         Assert.Equal("{\"name\": \"f\", \"parameters\": ", ToolCallFormat.Llama3Json.ForcedCall("f", null).Prefix);
         Assert.Null(ToolCallFormat.Llama3Json.ParallelCallSeparator);
+        Assert.Equal(["<tool_call>", "</tool_call>"], ToolCallFormat.Hermes.Tags);
+        Assert.Equal(["<|python_tag|>"], ToolCallFormat.Llama3Json.Tags);
+        Assert.Equal(["[TOOL_CALLS]"], ToolCallFormat.Mistral.Tags);
     }
 
     [Fact]
