@@ -20,6 +20,7 @@ namespace Hearth.Engine.Tools;
 /// end of the reply is a call if its JSON is complete, else content. A closing tag inside a JSON string does not
 /// end a call; so a call whose string never closes runs to the end of the reply (and comes back as content).</para>
 /// <para>Whitespace that only separates content from calls (the template's own newlines) is dropped.</para>
+/// <para>One parser per reply; not thread-safe.</para>
 /// </remarks>
 public sealed class ToolCallParser
 {
@@ -33,6 +34,7 @@ public sealed class ToolCallParser
     readonly StringBuilder pending = new();
     readonly StringBuilder content = new();
     readonly List<ToolCall> calls = [];
+    readonly IReadOnlyList<ToolCall> readOnlyCalls;
     List<ToolStreamDelta>? output;
     State state;
     JsonScanner json;
@@ -52,13 +54,14 @@ public sealed class ToolCallParser
         hermes = format.LeadingTag == null;
         newId = idFactory ?? format.NewCallId;
         state = hermes ? State.Text : State.Start;
+        readOnlyCalls = calls.AsReadOnly();
     }
 
     /// <summary>The content released so far (all of it after <see cref="Finish"/>).</summary>
     public string Content => content.ToString();
 
     /// <summary>The calls released so far (all of them after <see cref="Finish"/>), in order.</summary>
-    public IReadOnlyList<ToolCall> ToolCalls => calls;
+    public IReadOnlyList<ToolCall> ToolCalls => readOnlyCalls;
 
     /// <summary>Parses a whole reply at once; the same result as pushing it in any chunks and finishing.</summary>
     public static ToolCallParseResult Parse(ToolCallFormat format, string text, Func<string>? idFactory = null)
