@@ -25,8 +25,9 @@ static class ServiceBench
         var id = Path.GetFileNameWithoutExtension(path);
         var home = Directory.CreateTempSubdirectory("hearth-bench-").FullName;
         var options = new ServerOptions { Port = 0, Home = home, ModelFiles = [path], MaxConcurrentRequests = 8 };
-        await using var models = HearthApp.DefaultModels(options);
-        await using var app = HearthApp.BuildApp(options, models);
+        using var manager = HearthApp.DefaultManager(options);
+        await using var models = HearthApp.DefaultModels(options, manager);
+        await using var app = HearthApp.BuildApp(options, models, manager);
         await app.StartAsync();
         var baseUri = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(10) };

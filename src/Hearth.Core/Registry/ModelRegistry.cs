@@ -33,7 +33,7 @@ public sealed partial class ModelRegistry : IModelRegistry, IAsyncDisposable
         _loader = loader;
         _manager = manager;
         _host = new ModelHost<IChatClient>(LoadModelAsync, hostOptions, time);
-        _host.Unloaded += (key, _) => _loaded.TryRemove(key, out _);
+        _host.Unloaded += (key, _reason) => _loaded.TryRemove(key, out _);
         if (manager is not null) manager.IsInUse = path => _loaded.Values.Any(m => m.Path == Path.GetFullPath(path));
     }
 

@@ -10,6 +10,9 @@ static class HearthCli
         var root = new RootCommand("Hearth: local LLMs behind an OpenAI-compatible API, with memory.");
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(ModelCommands.CreatePull());
+        root.Subcommands.Add(ModelCommands.CreateList());
+        root.Subcommands.Add(ModelCommands.CreateRm());
         root.Subcommands.Add(PsCommand.Create());
         return root;
     }
@@ -33,6 +36,18 @@ static class HearthCli
     {
         Description = "Bearer key clients must send (HEARTH_API_KEY).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HEARTH_API_KEY") is { Length: > 0 } k ? k : null,
+    };
+
+    public static readonly Option<string?> Model = new("--model")
+    {
+        Description = "The default model (HEARTH_MODEL): a catalog id, hf.co/{repo}:{quant}, {repo}/{file}.gguf or a .gguf path; default: the catalog's default.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HEARTH_MODEL") is { Length: > 0 } m ? m : null,
+    };
+
+    public static readonly Option<int?> ContextLength = new("--context-length")
+    {
+        Description = "Context window models are loaded with (HEARTH_CONTEXT_LENGTH; default min(trained, 4096)).",
+        DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("HEARTH_CONTEXT_LENGTH"), out var n) ? n : null,
     };
 
     public static readonly Option<string[]> ModelFiles = new("--model-file") { Description = "A GGUF file to serve (repeatable); its id is the file name without .gguf." };

@@ -13,7 +13,11 @@ namespace Hearth.Server.Cli;
 /// </summary>
 static class RunCommand
 {
-    static readonly Argument<string> Model = new("model") { Description = "Model id (see GET /v1/models) or a path to a .gguf file." };
+    static readonly Argument<string?> Model = new("model")
+    {
+        Description = "Model id (see GET /v1/models), a catalog id, a Hub ref or a path to a .gguf file (default: the catalog's default model).",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
     static readonly Option<string?> Conversation = new("--conversation") { Description = "Continue this stored conversation." };
     static readonly Option<float?> Temperature = new("--temperature") { Description = "Sampling temperature (0 = greedy)." };
     static readonly Option<int?> MaxTokens = new("--max-tokens") { Description = "Most tokens per reply." };
@@ -22,7 +26,7 @@ static class RunCommand
     {
         var command = new Command("run", "Chat with a model in the terminal.")
         {
-            Model, Conversation, Temperature, MaxTokens, HearthCli.Home, HearthCli.ModelFiles, HearthCli.ModelFolders,
+            Model, Conversation, Temperature, MaxTokens, HearthCli.Home, HearthCli.ContextLength, HearthCli.ModelFiles, HearthCli.ModelFolders,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -31,20 +35,22 @@ static class RunCommand
                 Home = HearthHome.Resolve(parse.GetValue(HearthCli.Home)),
                 ModelFiles = [.. parse.GetValue(HearthCli.ModelFiles) ?? []],
                 ModelFolders = [.. parse.GetValue(HearthCli.ModelFolders) ?? []],
+                ContextLength = parse.GetValue(HearthCli.ContextLength),
             };
-            var model = parse.GetValue(Model)!;
+            using var manager = HearthApp.DefaultManager(options);
+            var model = parse.GetValue(Model) ?? manager.Catalog.DefaultModel.Id;
             if (model.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) && File.Exists(model))
             {
                 options.ModelFiles.Add(model);
                 model = Path.GetFileNameWithoutExtension(model);
             }
-            await using var models = HearthApp.DefaultModels(options);
+            await using var models = HearthApp.DefaultModels(options, manager);
             var store = ConversationStore.Open(HearthHome.ConversationsDb(options.Home));
 
             IChatClient engine;
             try
             {
-                engine = await AnsiConsole.Status().StartAsync($"Loading {Markup.Escape(model)}...", _ => models.GetChatClientAsync(model, ct));
+                engine = await AnsiConsole.Status().StartAsync($"Loading {Markup.Escape(model)}...", _ => models.GetChatClientAsync(model, cancellationToken: ct));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -19,7 +19,7 @@ static class ServeCommand
     {
         var command = new Command("serve", "Serve the OpenAI-compatible API and the web chat UI.")
         {
-            HearthCli.Host, HearthCli.Port, HearthCli.Home, HearthCli.ApiKey, HearthCli.ModelFiles, HearthCli.ModelFolders,
+            HearthCli.Host, HearthCli.Port, HearthCli.Home, HearthCli.ApiKey, HearthCli.Model, HearthCli.ContextLength, HearthCli.ModelFiles, HearthCli.ModelFolders,
             AllowedHosts, CorsOrigins, MaxBody, MaxConcurrent, MaxQueue, MemoryWindow, WebRoot,
         };
         command.SetAction(async (parse, ct) =>
@@ -30,6 +30,8 @@ static class ServeCommand
                 Port = parse.GetValue(HearthCli.Port),
                 Home = Core.Service.HearthHome.Resolve(parse.GetValue(HearthCli.Home)),
                 ApiKey = parse.GetValue(HearthCli.ApiKey),
+                DefaultModel = parse.GetValue(HearthCli.Model),
+                ContextLength = parse.GetValue(HearthCli.ContextLength),
                 ModelFiles = [.. parse.GetValue(HearthCli.ModelFiles) ?? []],
                 ModelFolders = [.. parse.GetValue(HearthCli.ModelFolders) ?? []],
                 AllowedHosts = [.. parse.GetValue(AllowedHosts) ?? []],
@@ -47,13 +49,15 @@ static class ServeCommand
                 return 2;
             }
 
-            await using var models = HearthApp.DefaultModels(options);
-            await using var app = HearthApp.BuildApp(options, models);
+            using var manager = HearthApp.DefaultManager(options);
+            await using var models = HearthApp.DefaultModels(options, manager);
+            await using var app = HearthApp.BuildApp(options, models, manager);
             await app.StartAsync(ct);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             // Tests and scripts read this line to find the port.
             Console.WriteLine($"Hearth listening on {address}");
             Console.WriteLine($"Conversations: {Core.Service.HearthHome.ConversationsDb(options.Home)}");
+            Console.WriteLine($"Default model: {models.DefaultModel} (loaded, and downloaded if need be, on first use)");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });

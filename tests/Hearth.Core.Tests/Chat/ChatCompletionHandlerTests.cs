@@ -22,7 +22,7 @@ public sealed class ChatCompletionHandlerTests : IDisposable
     public ChatCompletionHandlerTests()
     {
         _store = ConversationStore.Open(Path.Combine(_dir, "hearth.db"));
-        var registry = new LocalModelRegistry((_, _, _, _) => Task.FromResult<IChatClient>(_model));
+        var registry = new ModelRegistry((_, _, _, _) => Task.FromResult<IChatClient>(_model));
         File.WriteAllBytes(Path.Combine(_dir, "fake.gguf"), [0]);
         registry.AddFile(Path.Combine(_dir, "fake.gguf"));
         _handler = new ChatCompletionHandler(registry, _store, new MemoryOptions(), _metrics);

@@ -44,7 +44,7 @@ public sealed class ToolCallTests : IDisposable
     {
         var model = new ToolCallingModel();
         File.WriteAllBytes(Path.Combine(_dir, "tools.gguf"), [0]);
-        var registry = new LocalModelRegistry((_, _, _, _) => Task.FromResult<IChatClient>(model)).AddFile(Path.Combine(_dir, "tools.gguf"));
+        var registry = new ModelRegistry((_, _, _, _) => Task.FromResult<IChatClient>(model)).AddFile(Path.Combine(_dir, "tools.gguf"));
         var store = ConversationStore.Open(Path.Combine(_dir, "hearth.db"));
         return (new ChatCompletionHandler(registry, store, new MemoryOptions(), new HearthMetrics()), model, store);
     }

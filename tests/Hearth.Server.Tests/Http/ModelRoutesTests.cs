@@ -19,7 +19,9 @@ public class ModelRoutesTests
         var events = SseReader.Events(await load.Content.ReadAsStringAsync());
         Assert.Equal("[DONE]", events[^1]);
         var progress = events.SkipLast(2).Select(e => JsonDocument.Parse(e).RootElement).ToList();
-        Assert.Equal([0.5, 1.0], progress.Select(p => p.GetProperty("progress").GetDouble()));
+        // The registry announces the load (0), then the loader's own reports follow.
+        Assert.Equal([0, 0.5, 1.0], progress.Select(p => p.GetProperty("progress").GetDouble()));
+        Assert.Equal(["loading", "read", "read"], progress.Select(p => p.GetProperty("phase").GetString()));
         Assert.All(progress, p =>
         {
             Assert.Equal("model.load.progress", p.GetProperty("object").GetString());

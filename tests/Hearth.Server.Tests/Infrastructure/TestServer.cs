@@ -33,7 +33,7 @@ public sealed class TestServer : IAsyncDisposable
         {
             var file = Path.Combine(Options.Home, "fake.gguf");
             File.WriteAllBytes(file, new byte[100]);
-            registry = new LocalModelRegistry(async (_, _, progress, ct) =>
+            registry = new ModelRegistry(async (_, _, progress, ct) =>
             {
                 progress?.Report(new ModelLoadProgress("read", 0.5, 50, 100, "reading"));
                 await Task.Delay(10, ct);

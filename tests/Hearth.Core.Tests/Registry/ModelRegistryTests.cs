@@ -4,7 +4,7 @@ using Microsoft.Extensions.AI;
 
 namespace Hearth.Tests.Registry;
 
-public sealed class LocalModelRegistryTests : IDisposable
+public sealed class ModelRegistryTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("hearth-registry-").FullName;
 
@@ -14,7 +14,7 @@ public sealed class LocalModelRegistryTests : IDisposable
         File.WriteAllBytes(Path.Combine(_dir, "tiny-q8_0.gguf"), new byte[1234]);
         var loads = 0;
         var model = new FakeChatModel("tiny-q8_0", 256);
-        var registry = new LocalModelRegistry(async (id, path, progress, ct) =>
+        var registry = new ModelRegistry(async (id, path, progress, ct) =>
         {
             Interlocked.Increment(ref loads);
             progress?.Report(new ModelLoadProgress("read", 0.5, 617, 1234));
@@ -26,11 +26,13 @@ public sealed class LocalModelRegistryTests : IDisposable
         Assert.Equal(("tiny-q8_0", 1234L, "Q8_0", true, false, (int?)null), (listed.Id, listed.SizeBytes, listed.Quantization, listed.Cached, listed.Loaded, listed.ContextWindow));
 
         var clients = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => registry.GetChatClientAsync("tiny-q8_0")));
-        Assert.All(clients, c => Assert.Same(model, c));
+        Assert.All(clients, c => Assert.Same(model, c.GetService<FakeChatModel>()));
         Assert.Equal(1, loads);
         listed = Assert.Single(await registry.ListAsync());
         Assert.Equal((true, (int?)256), (listed.Loaded, listed.ContextWindow));
 
+        foreach (var c in clients) c.Dispose(); // gives back the leases; the model itself stays loaded
+        Assert.False(model.Disposed);
         Assert.True(await registry.UnloadAsync("tiny-q8_0"));
         Assert.True(model.Disposed);
         Assert.False(await registry.UnloadAsync("tiny-q8_0"));
@@ -43,7 +45,7 @@ public sealed class LocalModelRegistryTests : IDisposable
     {
         File.WriteAllBytes(Path.Combine(_dir, "m.gguf"), [0]);
         var attempts = 0;
-        var registry = new LocalModelRegistry((_, _, _, _) =>
+        var registry = new ModelRegistry((_, _, _, _) =>
             ++attempts == 1 ? Task.FromException<IChatClient>(new IOException("disk")) : Task.FromResult<IChatClient>(new FakeChatModel())).AddFolder(_dir);
         await Assert.ThrowsAsync<IOException>(() => registry.GetChatClientAsync("m"));
         Assert.NotNull(await registry.GetChatClientAsync("m"));
@@ -54,7 +56,7 @@ public sealed class LocalModelRegistryTests : IDisposable
     [InlineData("tiny-llama2-spm-f32.gguf", "F32")]
     [InlineData("stories260K.gguf", null)]
     public void Reads_quantization_from_the_file_name(string name, string? expected) =>
-        Assert.Equal(expected, LocalModelRegistry.QuantizationOf(name));
+        Assert.Equal(expected, ModelRegistry.QuantizationOf(name));
 
     public void Dispose() => Directory.Delete(_dir, true);
 }
