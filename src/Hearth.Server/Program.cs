@@ -70,7 +70,7 @@ namespace Hearth.Server
         /// </summary>
         public static ModelRegistry DefaultModels(ServerOptions options, ModelManager manager)
         {
-            var registry = new ModelRegistry(EngineLoader.Create(options.ContextLength), manager,
+            var registry = new ModelRegistry(EngineLoader.Create(options.ContextLength, options.Parallel), manager,
                 ModelHostOptions.FromEnvironment() with { DefaultKeepAlive = options.KeepAlive, MaxLoaded = options.MaxLoadedModels });
             foreach (var folder in options.ModelFolders) registry.AddFolder(folder);
             foreach (var file in options.ModelFiles) registry.AddFile(file);

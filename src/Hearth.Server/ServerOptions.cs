@@ -38,6 +38,9 @@ public sealed class ServerOptions
     /// <summary>Context window models are loaded with (HEARTH_CONTEXT_LENGTH); null: min(trained, 4096).</summary>
     public int? ContextLength { get; set; }
 
+    /// <summary>Generations one model runs at once, decoded together in batches (HEARTH_PARALLEL); each holds its own KV cache.</summary>
+    public int Parallel { get; set; } = Engine.Chat.ChatModelOptions.DefaultParallel;
+
     public bool IsLoopbackBind => Host is "localhost" || (IPAddress.TryParse(Host, out var ip) && IPAddress.IsLoopback(ip));
 
     /// <summary>Refuses settings that would expose the server unprotected.</summary>
@@ -49,6 +52,7 @@ public sealed class ServerOptions
         if (MaxConcurrentRequests < 1) throw new InvalidOperationException("--max-concurrent must be at least 1.");
         if (MaxQueuedRequests < 0) throw new InvalidOperationException("--max-queue must be 0 or more.");
         if (MaxLoadedModels < 1) throw new InvalidOperationException("--max-loaded-models must be at least 1.");
+        if (Parallel is < 1 or > 256) throw new InvalidOperationException("--parallel must be between 1 and 256.");
         if (ContextLength is < 16) throw new InvalidOperationException("--context-length must be at least 16 tokens.");
     }
 }

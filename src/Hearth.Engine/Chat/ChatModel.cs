@@ -11,26 +11,30 @@ namespace Hearth.Engine.Chat;
 
 /// <summary>
 /// A GGUF model as an <see cref="IChatClient"/>: renders the conversation with the model's chat template, generates
-/// on one KV cache that it keeps between calls (the next turn only evaluates what is new), and reports usage,
-/// finish reason, timings and optional logprobs. One generation runs at a time; others wait their turn.
+/// on KV caches that it keeps between calls (the next turn only evaluates what is new), and reports usage,
+/// finish reason, timings and optional logprobs. Up to <see cref="ChatModelOptions.Parallel"/> generations run at
+/// once, each on its own cache (the one sharing the longest prefix with its prompt), their tokens decoded in one
+/// batched forward pass; others wait their turn.
 /// </summary>
 public sealed class ChatModel : IChatClient
 {
     readonly GgufFile _file;
     readonly TransformerModel _model;
-    readonly InferenceState _state;
     readonly ChatPrompt _prompt;
     readonly Generator _generator;
-    readonly SemaphoreSlim _turn = new(1, 1);
+    readonly CacheSlots _slots;
+    readonly DecodeBatcher _batcher;
     readonly ChatClientMetadata _metadata;
     bool _disposed;
 
-    ChatModel(GgufFile file, TransformerModel model, Tokenizer tokenizer, ChatTemplate? template, int contextLength, string modelId)
+    ChatModel(GgufFile file, TransformerModel model, Tokenizer tokenizer, ChatTemplate? template, int contextLength, int parallel, string modelId)
     {
         _file = file;
         _model = model;
         Tokenizer = tokenizer;
-        _state = model.CreateState(contextLength);
+        ContextWindow = contextLength;
+        _slots = new CacheSlots(model, contextLength, parallel);
+        _batcher = new DecodeBatcher(model, parallel);
         _prompt = new ChatPrompt(tokenizer, template);
         _generator = new Generator(tokenizer);
         ModelId = modelId;
@@ -47,7 +51,11 @@ public sealed class ChatModel : IChatClient
     public Tokenizer Tokenizer { get; }
 
     /// <summary>The context window as loaded, in tokens.</summary>
-    public int ContextWindow => _state.ContextLength;
+    public int ContextWindow { get; }
+
+    /// <summary>Batched decode passes run so far, and the generated tokens they decoded (their ratio is the mean batch).</summary>
+    public long DecodeBatches => _batcher.Batches;
+    public long DecodedTokens => _batcher.Tokens;
 
     /// <summary>Whether the model has a chat template; without one, messages are concatenated as a raw completion prompt.</summary>
     public bool HasChatTemplate => _prompt.HasTemplate;
@@ -61,6 +69,7 @@ public sealed class ChatModel : IChatClient
         ArgumentException.ThrowIfNullOrEmpty(ggufPath);
         options ??= new ChatModelOptions();
         if (options.ContextLength is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.ContextLength, "ContextLength must be at least 1.");
+        if (options.Parallel is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(options), options.Parallel, "Parallel must be between 1 and 256.");
         ct.ThrowIfCancellationRequested();
         progress?.Report(0);
         var file = GgufFile.Open(ggufPath);
@@ -77,7 +86,7 @@ public sealed class ChatModel : IChatClient
             ct.ThrowIfCancellationRequested();
             var contextLength = options.ContextLength ?? Math.Min(model.Config.ContextLength, ChatModelOptions.DefaultMaxContext);
             var modelId = options.ModelId ?? Path.GetFileNameWithoutExtension(ggufPath);
-            var chat = new ChatModel(file, model, tokenizer, template, contextLength, modelId);
+            var chat = new ChatModel(file, model, tokenizer, template, contextLength, options.Parallel, modelId);
             progress?.Report(1);
             return chat;
         }
@@ -138,12 +147,12 @@ public sealed class ChatModel : IChatClient
         var responseId = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
 
-        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = await _slots.AcquireAsync(prompt, cancellationToken).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var pendingLogprobs = new List<TokenLogprob>();
-            await foreach (var step in _generator.GenerateAsync(_state, prompt, generation, cancellationToken).ConfigureAwait(false))
+            await foreach (var step in _generator.GenerateAsync(state, _batcher, prompt, generation, cancellationToken).ConfigureAwait(false))
             {
                 if (step.Logprob is not null) pendingLogprobs.Add(step.Logprob);
                 if (!step.IsFinal)
@@ -170,7 +179,7 @@ public sealed class ChatModel : IChatClient
         }
         finally
         {
-            _turn.Release();
+            _slots.Release(state);
         }
 
         ChatResponseUpdate Update(string text, List<TokenLogprob>? logprobs)
@@ -206,22 +215,14 @@ public sealed class ChatModel : IChatClient
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
 
-    /// <summary>Frees the KV cache and the model; waits for a running generation to finish first.</summary>
+    /// <summary>Frees the KV caches and the model; waits for running generations to finish first.</summary>
     public void Dispose()
     {
         if (_disposed) return;
-        _turn.Wait();
-        try
-        {
-            if (_disposed) return;
-            _disposed = true;
-            _state.Dispose();
-            _model.Dispose();
-            _file.Dispose();
-        }
-        finally
-        {
-            _turn.Release();
-        }
+        _disposed = true;
+        _slots.Dispose();
+        _batcher.Dispose();
+        _model.Dispose();
+        _file.Dispose();
     }
 }

@@ -12,5 +12,12 @@ public sealed record ChatModelOptions
     /// <summary>The id reported as ModelId; null uses the file name without extension.</summary>
     public string? ModelId { get; init; }
 
+    /// <summary>
+    /// Generations that run at once, each with its own KV cache (allocated when first needed), their tokens decoded
+    /// together in one forward pass. Further requests wait their turn.
+    /// </summary>
+    public int Parallel { get; init; } = DefaultParallel;
+
     public const int DefaultMaxContext = 4096;
+    public const int DefaultParallel = 4;
 }

@@ -20,7 +20,29 @@ public sealed partial class Generator
         return GenerateAsync(new StateLogitsSource(state), prompt, options, ct);
     }
 
-    sealed class StateLogitsSource(InferenceState state) : ILogitsSource
+    /// <summary>
+    /// Like <see cref="GenerateAsync(InferenceState, IReadOnlyList{int}, GenerationOptions, CancellationToken)"/>, with
+    /// each generated token decoded through <paramref name="batcher"/> together with other conversations' tokens.
+    /// </summary>
+    public IAsyncEnumerable<GenerationStep> GenerateAsync(InferenceState state, DecodeBatcher batcher, IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(batcher);
+        return GenerateAsync(new BatchedLogitsSource(state, batcher), prompt, options, ct);
+    }
+
+    sealed class BatchedLogitsSource(InferenceState state, DecodeBatcher batcher) : StateLogitsSource(state), ILogitsSource
+    {
+        readonly InferenceState _state = state;
+
+        public async Task<int> DecodeAsync(int token, Func<ReadOnlySpan<float>, int> pick, CancellationToken ct)
+        {
+            await batcher.DecodeAsync(_state, token).ConfigureAwait(false);
+            return pick(_state.Logits);
+        }
+    }
+
+    class StateLogitsSource(InferenceState state) : ILogitsSource
     {
         public int ContextLength => state.ContextLength;
         public IReadOnlyList<int> Tokens => state.Tokens;

@@ -73,8 +73,7 @@ public sealed partial class Generator
             if (generated >= budget) { finish = GenerationFinishReason.Length; break; }
 
             ct.ThrowIfCancellationRequested();
-            var next = token;
-            token = await Task.Run(() => EvaluateAndSample(state, sampler, [next], true), ct).ConfigureAwait(false);
+            token = await state.DecodeAsync(token, logits => sampler.Get(logits.Length).Sample(logits), ct).ConfigureAwait(false);
         }
 
         // whatever the decoder and the stop matcher still hold, unless a stop string ended the text

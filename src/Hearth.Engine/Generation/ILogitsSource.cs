@@ -9,6 +9,13 @@ internal interface ILogitsSource
     void Truncate(int length);
     /// <summary>Appends tokens to the cache; returns the logits after the last one.</summary>
     ReadOnlySpan<float> Evaluate(ReadOnlySpan<int> tokens);
+
+    /// <summary>
+    /// Appends one generated token and picks the next from its logits. By default on a pool thread; a batched source
+    /// decodes many conversations' tokens in one forward pass.
+    /// </summary>
+    Task<int> DecodeAsync(int token, Func<ReadOnlySpan<float>, int> pick, CancellationToken ct) =>
+        Task.Run(() => pick(Evaluate([token])), ct);
 }
 
 /// <summary>What the generation loop needs from a tokenizer.</summary>

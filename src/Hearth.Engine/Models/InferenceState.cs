@@ -57,6 +57,8 @@ public sealed unsafe class InferenceState : IDisposable
         float* Next(long size) { float* at = p; p += size; return at; }
         X = Next(sizes[0]); Xb = Next(sizes[1]); Q = Next(sizes[2]); K = Next(sizes[3]); V = Next(sizes[4]);
         Att = Next(sizes[5]); Gate = Next(sizes[6]); Up = Next(sizes[7]); RopeAngles = Next(sizes[8]); AttentionScratch = Next(sizes[9]);
+        RowCaches = new InferenceState[_batch];
+        RowPositions = new int[_batch];
     }
 
     /// <summary>Positions the cache holds.</summary>
@@ -67,6 +69,49 @@ public sealed unsafe class InferenceState : IDisposable
 
     // ---- scratch for TransformerModel.Forward ----
     internal float* X, Xb, Q, K, V, Att, Gate, Up, RopeAngles, AttentionScratch;
+    /// <summary>Per row of a pass: whose cache it extends and at which position (this state's own, or other states' in a batched decode).</summary>
+    internal readonly InferenceState[] RowCaches;
+    internal readonly int[] RowPositions;
+
+    /// <summary>Rows one forward pass over this state's scratch can hold.</summary>
+    internal int BatchCapacity => _batch;
+
+    /// <summary>The logits after the last evaluated token (valid until the next evaluation of this state).</summary>
+    public ReadOnlySpan<float> Logits => _logits;
+
+    /// <summary>
+    /// Decodes one token for each of several states of the same model in a single forward pass (batched decode
+    /// across conversations). Afterwards each state's <see cref="Logits"/> hold its row's logits.
+    /// </summary>
+    /// <param name="scratch">A state of the same model whose buffers the pass uses (its own cache is untouched).</param>
+    /// <param name="allLogits">Room for states.Length x VocabSize floats.</param>
+    internal static void DecodeBatch(InferenceState scratch, ReadOnlySpan<InferenceState> states, ReadOnlySpan<int> tokens, Span<float> allLogits)
+    {
+        var model = scratch._model;
+        int vocab = model.Config.VocabSize, n = states.Length;
+        if (tokens.Length != n || n > scratch._batch || allLogits.Length < (long)n * vocab)
+            throw new ArgumentException($"A batch of {n} states needs {n} tokens, at most {scratch._batch} rows and {(long)n * vocab} logits.");
+        for (int i = 0; i < n; i++)
+        {
+            var state = states[i];
+            ObjectDisposedException.ThrowIf(state._disposed, state);
+            if (state._model != model) throw new ArgumentException("Every state of a batch must belong to the scratch state's model.", nameof(states));
+            if (state._tokens.Count + 1 > state.ContextLength) throw new ContextOverflowException(state._tokens.Count + 1, 0, state.ContextLength);
+            if ((uint)tokens[i] >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token ids run from 0 to {vocab - 1}.");
+            for (int j = 0; j < i; j++)
+                if (states[j] == state) throw new ArgumentException("A state can appear only once in a batch.", nameof(states));
+        }
+
+        lock (model.EvaluationLock)
+        {
+            fixed (float* logits = allLogits) model.ForwardDecode(scratch, states, tokens, logits);
+            for (int i = 0; i < n; i++)
+            {
+                allLogits.Slice(i * vocab, vocab).CopyTo(states[i]._logits);
+                states[i]._tokens.Add(tokens[i]);
+            }
+        }
+    }
 
     internal float* KeyCache(int layer) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_keyCache[layer]));
     internal float* ValueCache(int layer) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_valueCache[layer]));

@@ -64,6 +64,24 @@ public sealed unsafe class TransformerModel : IDisposable
     /// </summary>
     internal void Forward(InferenceState s, ReadOnlySpan<int> tokens, int pos, float* logits, bool allLogits)
     {
+        for (int i = 0; i < tokens.Length; i++) (s.RowCaches[i], s.RowPositions[i]) = (s, pos + i);
+        ForwardRows(s, tokens, logits, allLogits);
+    }
+
+    /// <summary>
+    /// Batched decode across conversations: row i is the next token of <paramref name="caches"/>[i], at that cache's
+    /// current length. The weights are read once for all rows, which is what makes decoding many streams cheaper
+    /// than decoding them in turn. Writes every row's logits (n x vocab); <paramref name="scratch"/> supplies the buffers.
+    /// </summary>
+    internal void ForwardDecode(InferenceState scratch, ReadOnlySpan<InferenceState> caches, ReadOnlySpan<int> tokens, float* logits)
+    {
+        for (int i = 0; i < tokens.Length; i++) (scratch.RowCaches[i], scratch.RowPositions[i]) = (caches[i], caches[i].Tokens.Count);
+        ForwardRows(scratch, tokens, logits, allLogits: true);
+    }
+
+    /// <summary>The forward pass over rows whose caches and positions are in <c>s.RowCaches</c> and <c>s.RowPositions</c>.</summary>
+    void ForwardRows(InferenceState s, ReadOnlySpan<int> tokens, float* logits, bool allLogits)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var c = Config;
         var w = _weights;
@@ -79,7 +97,7 @@ public sealed unsafe class TransformerModel : IDisposable
 
         // RoPE angles of each position, shared by every layer and head
         for (int i = 0; i < n; i++)
-            Rope.Angles(pos + i, c.RopeBase, c.RopeFreqScale, w.RopeFreqFactors, c.RopeDim, s.RopeAngles + i * c.RopeDim);
+            Rope.Angles(s.RowPositions[i], c.RopeBase, c.RopeFreqScale, w.RopeFreqFactors, c.RopeDim, s.RopeAngles + i * c.RopeDim);
 
         for (int l = 0; l < c.BlockCount; l++)
         {
@@ -104,11 +122,11 @@ public sealed unsafe class TransformerModel : IDisposable
                 for (int h = 0; h < c.HeadCountKv; h++) Rope.Apply(k + i * kvDim + h * c.HeadDim, angles, c.RopeDim, c.RopeNeox);
             }
 
-            // store K and V in the cache at their positions
-            s.Store(l, pos, k, v, n);
+            // store K and V in each row's cache at its position
+            for (int i = 0; i < n; i++) s.RowCaches[i].Store(l, s.RowPositions[i], k + i * kvDim, v + i * kvDim, 1);
 
-            // causal attention: token i sees cache positions 0..pos+i; heads x tokens spread over the threads
-            var attention = new AttentionJob(c, q, s.KeyCache(l), s.ValueCache(l), att, s.AttentionScratch, pos, n);
+            // causal attention: row i sees its cache's positions 0..pos_i; heads x rows spread over the threads
+            var attention = new AttentionJob(c, l, q, s.RowCaches, s.RowPositions, att, s.AttentionScratch, n);
             _pool.Run(ref attention);
 
             // output projection and residual
@@ -156,9 +174,9 @@ public sealed unsafe class TransformerModel : IDisposable
         for (; i < count; i++) ys[i] += xs[i];
     }
 
-    /// <summary>One (token, head) pair per work item, striped over the threads; each thread has its own scratch.</summary>
-    readonly struct AttentionJob(ModelConfig c, float* q, float* keys, float* values, float* output, float* scratch,
-        int pos, int n) : IComputeJob
+    /// <summary>One (row, head) pair per work item, striped over the threads; each thread has its own scratch.</summary>
+    readonly struct AttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, float* output, float* scratch,
+        int n) : IComputeJob
     {
         public void Execute(int thread, int threadCount)
         {
@@ -169,7 +187,8 @@ public sealed unsafe class TransformerModel : IDisposable
             {
                 int i = item / c.HeadCount, h = item % c.HeadCount;
                 int kvOffset = h / group * hd;
-                Attention.Head(q + i * qDim + h * hd, keys + kvOffset, values + kvOffset, kvDim, pos + i + 1, hd, scale,
+                var cache = caches[i];
+                Attention.Head(q + i * qDim + h * hd, cache.KeyCache(layer) + kvOffset, cache.ValueCache(layer) + kvOffset, kvDim, positions[i] + 1, hd, scale,
                     myScratch, output + i * qDim + h * hd);
             }
         }

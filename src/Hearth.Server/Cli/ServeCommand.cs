@@ -12,6 +12,11 @@ static class ServeCommand
     static readonly Option<long> MaxBody = new("--max-body-bytes") { Description = "Largest request body.", DefaultValueFactory = _ => 4 * 1024 * 1024 };
     static readonly Option<int> MaxConcurrent = new("--max-concurrent") { Description = "Generations running at once.", DefaultValueFactory = _ => 8 };
     static readonly Option<int> MaxQueue = new("--max-queue") { Description = "Requests waiting beyond those (then 429).", DefaultValueFactory = _ => 32 };
+    static readonly Option<int> Parallel = new("--parallel")
+    {
+        Description = "Generations per model at once, decoded in shared batches (HEARTH_PARALLEL; each has its own KV cache).",
+        DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("HEARTH_PARALLEL"), out var n) ? n : Engine.Chat.ChatModelOptions.DefaultParallel,
+    };
     static readonly Option<int?> MemoryWindow = new("--memory-window") { Description = "Most tokens of conversation history replayed per request." };
     static readonly Option<string?> WebRoot = new("--web-root") { Description = "Folder of the built web UI (default: web/dist, found automatically)." };
 
@@ -20,7 +25,7 @@ static class ServeCommand
         var command = new Command("serve", "Serve the OpenAI-compatible API and the web chat UI.")
         {
             HearthCli.Host, HearthCli.Port, HearthCli.Home, HearthCli.ApiKey, HearthCli.Model, HearthCli.ContextLength, HearthCli.ModelFiles, HearthCli.ModelFolders,
-            AllowedHosts, CorsOrigins, MaxBody, MaxConcurrent, MaxQueue, MemoryWindow, WebRoot,
+            AllowedHosts, CorsOrigins, MaxBody, MaxConcurrent, MaxQueue, Parallel, MemoryWindow, WebRoot,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,6 +45,7 @@ static class ServeCommand
                 MaxConcurrentRequests = parse.GetValue(MaxConcurrent),
                 MaxQueuedRequests = parse.GetValue(MaxQueue),
                 MemoryWindowTokens = parse.GetValue(MemoryWindow),
+                Parallel = parse.GetValue(Parallel),
                 WebRoot = parse.GetValue(WebRoot),
             };
             try { options.Validate(); }

@@ -1,0 +1,123 @@
+using Hearth.Engine.Models;
+
+namespace Hearth.Engine.Tests.Models;
+
+/// <summary>Batched decode across conversations gives each conversation the logits it would get alone.</summary>
+public class DecodeBatchTests(ModelFixture models) : IClassFixture<ModelFixture>
+{
+    [Theory]
+    [InlineData("stories260K")]
+    [InlineData("tiny-qwen2-q8_0")]
+    [InlineData("tiny-llama3-bpe-q4_k_m")]
+    public void Each_row_of_a_batch_matches_decoding_that_conversation_alone(string name)
+    {
+        var model = models.Get(name);
+        int vocab = model.Config.VocabSize;
+        var rng = new Random(11);
+        // Three conversations at different lengths, each continued by one more token.
+        int[][] prompts = [.. new[] { 3, 9, 17 }.Select(n => Enumerable.Range(0, n).Select(_ => rng.Next(3, vocab)).ToArray())];
+        int[] next = [.. prompts.Select(_ => rng.Next(3, vocab))];
+
+        var expected = new float[prompts.Length][];
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            using var alone = model.CreateState(64);
+            alone.Evaluate(prompts[i]);
+            expected[i] = alone.Evaluate([next[i]]).ToArray();
+        }
+
+        var states = prompts.Select(p => { var s = model.CreateState(64); s.Evaluate(p); return s; }).ToArray();
+        using var scratch = model.CreateState(4, 4);
+        InferenceState.DecodeBatch(scratch, states, next, new float[prompts.Length * vocab]);
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            AssertClose(expected[i], states[i].Logits, $"conversation {i}");
+            Assert.Equal([.. prompts[i], next[i]], states[i].Tokens);
+            states[i].Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task The_batcher_decodes_concurrent_conversations_together_and_each_gets_its_own_logits()
+    {
+        var model = models.Get("stories260K");
+        int vocab = model.Config.VocabSize;
+        using var batcher = new DecodeBatcher(model, 8);
+        var rng = new Random(5);
+        var prompts = Enumerable.Range(0, 6).Select(i => Enumerable.Range(0, 4 + i).Select(_ => rng.Next(3, vocab)).ToArray()).ToArray();
+
+        // Each conversation decodes 20 tokens greedily through the batcher, all at once...
+        async Task<int[]> Run(int[] prompt)
+        {
+            using var state = model.CreateState(64);
+            var token = ArgMax(state.Evaluate(prompt));
+            var picked = new List<int>();
+            for (int step = 0; step < 20; step++)
+            {
+                await batcher.DecodeAsync(state, token);
+                token = ArgMax(state.Logits);
+                picked.Add(token);
+            }
+            return [.. picked];
+        }
+        var together = await Task.WhenAll(prompts.Select(p => Task.Run(() => Run(p))));
+
+        // ...and the same, one conversation at a time without the batcher.
+        for (int c = 0; c < prompts.Length; c++)
+        {
+            using var state = model.CreateState(64);
+            var token = ArgMax(state.Evaluate(prompts[c]));
+            var picked = new List<int>();
+            for (int step = 0; step < 20; step++)
+            {
+                token = ArgMax(state.Evaluate([token]));
+                picked.Add(token);
+            }
+            Assert.Equal(picked, together[c]);
+        }
+        Assert.Equal(6 * 20, batcher.Tokens);
+        Assert.True(batcher.Batches < batcher.Tokens, $"{batcher.Tokens} tokens took {batcher.Batches} passes: nothing was batched");
+    }
+
+    [Fact]
+    public async Task A_full_cache_fails_only_its_own_decode()
+    {
+        var model = models.Get("stories260K");
+        using var batcher = new DecodeBatcher(model, 4);
+        using var full = model.CreateState(2);
+        full.Evaluate([5, 6]);
+        using var fine = model.CreateState(16);
+        fine.Evaluate([5, 6]);
+        var failing = batcher.DecodeAsync(full, 7);
+        var passing = batcher.DecodeAsync(fine, 7);
+        await Assert.ThrowsAsync<ContextOverflowException>(() => failing);
+        await passing;
+        Assert.Equal([5, 6, 7], fine.Tokens);
+        Assert.Equal([5, 6], full.Tokens);
+    }
+
+    [Fact]
+    public void A_batch_refuses_mismatched_inputs_and_a_state_twice()
+    {
+        var model = models.Get("stories260K");
+        using var scratch = model.CreateState(2, 2);
+        using var a = model.CreateState(8);
+        a.Evaluate([5]);
+        var logits = new float[3 * model.Config.VocabSize];
+        Assert.Throws<ArgumentException>(() => InferenceState.DecodeBatch(scratch, [a, a], [1, 2], logits));
+        Assert.Throws<ArgumentException>(() => InferenceState.DecodeBatch(scratch, [a], [1, 2], logits));
+        Assert.Throws<ArgumentOutOfRangeException>(() => InferenceState.DecodeBatch(scratch, [a], [-1], logits));
+        Assert.Equal([5], a.Tokens);
+    }
+
+    static int ArgMax(ReadOnlySpan<float> logits) => ReferenceData.ArgMax(logits);
+
+    static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double max = 0;
+        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i] - actual[i]));
+        Assert.True(max <= 1e-3, $"{where}: logits differ by up to {max}");
+        Assert.Equal(ReferenceData.ArgMax(expected), ReferenceData.ArgMax(actual));
+    }
+}
