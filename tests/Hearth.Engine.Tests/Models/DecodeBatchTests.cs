@@ -112,12 +112,6 @@ public class DecodeBatchTests(ModelFixture models) : IClassFixture<ModelFixture>
 
     static int ArgMax(ReadOnlySpan<float> logits) => ReferenceData.ArgMax(logits);
 
-    static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double max = 0;
-        for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i] - actual[i]));
-        Assert.True(max <= 1e-3, $"{where}: logits differ by up to {max}");
-        Assert.Equal(ReferenceData.ArgMax(expected), ReferenceData.ArgMax(actual));
-    }
+    static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where) =>
+        InferenceStateTests.AssertClose(expected, actual, where);
 }

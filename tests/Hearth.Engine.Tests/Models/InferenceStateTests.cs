@@ -114,7 +114,7 @@ public class InferenceStateTests(ModelFixture models) : IClassFixture<ModelFixtu
     /// Different batch shapes give different float summation orders in the matmul kernels, which can flip the F16
     /// rounding of a cached value or an 8-bit activation step; the logits still agree to well within what a bug would move.
     /// </summary>
-    static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where)
+    internal static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where)
     {
         Assert.Equal(expected.Length, actual.Length);
         double max = 0;
