@@ -12,5 +12,8 @@ public sealed record ChatModelOptions
     /// <summary>The id reported as ModelId; null uses the file name without extension.</summary>
     public string? ModelId { get; init; }
 
+    /// <summary>A Jinja chat template to use instead of the file's <c>tokenizer.chat_template</c> (as llama.cpp's --chat-template); null keeps the file's.</summary>
+    public string? ChatTemplate { get; init; }
+
     public const int DefaultMaxContext = 4096;
 }
