@@ -34,8 +34,10 @@ public sealed class ChatModel : IChatClient
         Tokenizer = tokenizer;
         _state = model.CreateState(contextLength);
         _prompt = new ChatPrompt(tokenizer, template);
-        _generator = new Generator(tokenizer);
-        _structured = new StructuredOutput(tokenizer, toolFormat, modelId);
+        // A tool-call format's tags that the vocabulary has as control tokens are shown, or the parser could not see them.
+        var tagTokens = (toolFormat?.Tags ?? []).Select(tokenizer.FindToken).OfType<int>().Where(tokenizer.IsControl).ToHashSet();
+        _generator = new Generator(tokenizer, tagTokens);
+        _structured = new StructuredOutput(tokenizer, toolFormat, modelId, tagTokens);
         ModelId = modelId;
         Info = new ChatModelInfo(modelId, contextLength, messages => CountPromptTokens(messages))
         {

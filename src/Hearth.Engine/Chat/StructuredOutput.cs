@@ -31,11 +31,14 @@ internal sealed record StructuredPlan(ITokenConstraintFactory? Constraint, ToolC
 /// <see cref="ChatOptions.AllowMultipleToolCalls"/> is not false.</item>
 /// </list>
 /// </remarks>
-internal sealed class StructuredOutput(Tokenizer tokenizer, ToolCallFormat? format, string modelId)
+internal sealed class StructuredOutput(Tokenizer tokenizer, ToolCallFormat? format, string modelId, IReadOnlySet<int> renderedTags)
 {
     const int CacheSize = 32;
     readonly Dictionary<string, GrammarConstraintFactory> _cache = [];
     readonly LinkedList<string> _recent = [];
+    readonly Lazy<TokenTrie> _trie = new(() => renderedTags.Count == 0 ? TokenTrie.For(tokenizer)
+        // the tags the output shows are tokens the grammar may pick for their text
+        : new TokenTrie(Enumerable.Range(0, tokenizer.VocabSize).Select(id => tokenizer.TokenBytes(id, renderedTags.Contains(id))).ToArray(), tokenizer.EndOfGenerationIds));
 
     /// <summary>The model's tool-call format, or null when its template shows none (tools are refused then).</summary>
     public ToolCallFormat? Format => format;
@@ -92,7 +95,7 @@ internal sealed class StructuredOutput(Tokenizer tokenizer, ToolCallFormat? form
         var calls = functions.Select(f => toolFormat.ForcedCall(f.Name, f.JsonSchema.ValueKind == System.Text.Json.JsonValueKind.Undefined ? null : f.JsonSchema.GetRawText())).ToList();
         Grammar.Grammar Compile() => ToolCallGrammar.Compile(calls, separator, orJsonSchema);
         // A Mistral envelope holds a fresh call id: its grammar is made for this request alone.
-        if (toolFormat == ToolCallFormat.Mistral) return new GrammarConstraintFactory(Compile(), TokenTrie.For(tokenizer));
+        if (toolFormat == ToolCallFormat.Mistral) return new GrammarConstraintFactory(Compile(), _trie.Value);
         var key = string.Join("\n", ["tools", toolFormat.Name, separator ?? "", orJsonSchema ?? "", .. calls.Select(c => c.Prefix + "\n" + c.ArgumentsSchema + "\n" + c.Suffix)]);
         return Cached(key, Compile);
     }
@@ -108,7 +111,7 @@ internal sealed class StructuredOutput(Tokenizer tokenizer, ToolCallFormat? form
                 return hit;
             }
         }
-        var factory = new GrammarConstraintFactory(compile(), TokenTrie.For(tokenizer));
+        var factory = new GrammarConstraintFactory(compile(), _trie.Value);
         lock (_cache)
         {
             if (_cache.TryAdd(key, factory))
