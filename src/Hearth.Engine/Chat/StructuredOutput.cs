@@ -73,8 +73,29 @@ internal sealed class StructuredOutput(Tokenizer tokenizer, ToolCallFormat? form
         }
 
         // auto: free text with calls parsed out; with a response_format, either calls or the JSON answer
-        var constraint = responseSchema is null ? null : ToolCalls(toolFormat, functions, toolFormat.ParallelCallSeparator, responseSchema);
+        var constraint = responseSchema is null ? CallsOnceStarted(toolFormat, functions) : ToolCalls(toolFormat, functions, toolFormat.ParallelCallSeparator, responseSchema);
         return new StructuredPlan(constraint, toolFormat, false);
+    }
+
+    /// <summary>
+    /// Under tool_choice auto in the Hermes format: the reply is free until it writes <c>&lt;tool_call&gt;</c>, then
+    /// held to call envelopes whose arguments follow the schemas. Best effort: where a schema can't be enforced,
+    /// the reply stays free (auto promises no grammar), and calls are parsed as written.
+    /// </summary>
+    ITokenConstraintFactory? CallsOnceStarted(ToolCallFormat toolFormat, IReadOnlyList<AIFunctionDeclaration> functions)
+    {
+        if (toolFormat != ToolCallFormat.Hermes) return null;
+        var calls = functions.Select(f => toolFormat.ForcedCall(f.Name, f.JsonSchema.ValueKind == System.Text.Json.JsonValueKind.Undefined ? null : f.JsonSchema.GetRawText())).ToList();
+        var trigger = ToolCallFormat.Hermes.Tags[0];
+        var key = string.Join("\n", ["auto", toolFormat.Name, .. calls.Select(c => c.Prefix + "\n" + c.ArgumentsSchema + "\n" + c.Suffix)]);
+        try
+        {
+            return new TriggeredConstraintFactory(Cached(key, () => ToolCallGrammar.CompileAfter(calls, toolFormat.ParallelCallSeparator, trigger)), trigger);
+        }
+        catch (Exception e) when (e is UnsupportedSchemaException or InvalidSchemaException)
+        {
+            return null;
+        }
     }
 
     static List<AIFunctionDeclaration> Functions(IList<AITool>? tools)

@@ -86,12 +86,16 @@ public sealed class ControlTagModelTests(ControlTagModelTests.Fixture fixture) :
     }
 
     [Fact]
-    public async Task Free_output_shows_the_control_tag()
+    public async Task In_auto_mode_a_call_the_model_starts_with_the_tag_is_held_to_its_schema()
     {
         var response = await _model.GetResponseAsync([new ChatMessage(ChatRole.User, "Weather?")], Options(ChatToolMode.Auto));
         var logprobs = (IReadOnlyList<TokenLogprob>)response.AdditionalProperties![ChatOptionKeys.LogprobsContent]!;
         Assert.Equal(_open, logprobs[0].TokenId);
-        // Random weights write no JSON after the tag: the parser gives the text back, tag included.
-        Assert.StartsWith("<tool_call>", response.Text);
+        // The tag's text reached the parser (it is a control token), and what followed it was held to the envelope.
+        var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+        Assert.NotEmpty(calls);
+        Assert.All(calls, c => Assert.Equal(JsonValueKind.String, ((JsonElement)c.Arguments!["city"]!).ValueKind));
+        Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
+        Assert.Equal("", response.Text);
     }
 }
