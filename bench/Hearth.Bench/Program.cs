@@ -10,6 +10,7 @@ switch (args.FirstOrDefault())
     case "service": return await ServiceBench.RunAsync(args[1..]);
     case "engine": EngineBench.Run(args); return 0;
     case "gen-model": ModelGenerator.Run(args); return 0;
+    case "grammar": await GrammarBench.RunAsync(args); return 0;
     default:
         Console.WriteLine("""
             usage: Hearth.Bench <mode>
@@ -20,6 +21,8 @@ switch (args.FirstOrDefault())
               service [MODEL.gguf] [tokens]               the HTTP service: latency, tokens/s, overhead
               engine --model FILE [--threads N] [--prompt 128,512] [--gen 64,128] [--repeat 3]
                                                           llama-bench-like pp/tg tokens/s, load time, peak RSS
+              grammar --model FILE [--threads N] [--gen 64] [--repeat 3] [--schema FILE]
+                                                          per-token cost of grammar-constrained decoding (cold and warm masks)
               gen-model --shape qwen2.5-0.5b|llama-3.2-1b --type q8_0|q4_k_m --out FILE
                                                           a GGUF of real shape with random weights
             """);

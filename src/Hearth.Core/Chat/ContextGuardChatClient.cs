@@ -27,7 +27,7 @@ public sealed class ContextGuardChatClient(IChatClient inner) : DelegatingChatCl
         var info = this.GetService<ChatModelInfo>();
         if (info is null) return messages;
         var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
-        var prompt = info.CountPromptTokens(list);
+        var prompt = info.CountPromptTokensWithOptions?.Invoke(list, options) ?? info.CountPromptTokens(list); // tool definitions count too
         var requested = options?.MaxOutputTokens ?? 0;
         // At least one token must be left to generate.
         if (prompt + Math.Max(requested, 1) > info.ContextWindow) throw new ContextOverflowException(prompt, requested, info.ContextWindow);

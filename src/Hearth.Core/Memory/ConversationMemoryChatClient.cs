@@ -65,7 +65,8 @@ public sealed class ConversationMemoryChatClient(IChatClient inner, Conversation
         var window = chatOptions.AdditionalProperties?.TryGetValue(MemoryOptions.WindowKey, out var w) == true && w is int requested
             ? requested : options.WindowTokens ?? info.ContextWindow;
         var budget = Math.Min(window, info.ContextWindow - reserve);
-        return SlidingWindow.Fit(plan.Prompt, plan.NewMessages.Count(m => m.Role != ChatRole.System), budget, info.CountPromptTokens);
+        Func<IEnumerable<ChatMessage>, int> count = info.CountPromptTokensWithOptions is { } withOptions ? m => withOptions(m, chatOptions) : info.CountPromptTokens;
+        return SlidingWindow.Fit(plan.Prompt, plan.NewMessages.Count(m => m.Role != ChatRole.System), budget, count);
     }
 
     /// <summary>The reply as it streams in.</summary>

@@ -11,7 +11,7 @@ namespace Hearth.Core.OpenAI;
 public static class ChatRequestParser
 {
     // Accepted but without effect on generation: they carry no meaning here.
-    static readonly HashSet<string> Inert = ["user", "store", "metadata", "service_tier", "parallel_tool_calls"];
+    static readonly HashSet<string> Inert = ["user", "store", "metadata", "service_tier"];
 
     public static ChatCompletionRequest Parse(ReadOnlyMemory<byte> body)
     {
@@ -25,6 +25,7 @@ public static class ChatRequestParser
         bool stream = false, includeUsage = false, logprobs = false;
         int? topLogprobs = null, memoryWindow = null, maxTokens = null;
         TimeSpan? keepAlive = null;
+        var strictTools = new List<string>();
 
         foreach (var p in root.EnumerateObject())
         {
@@ -52,9 +53,10 @@ public static class ChatRequestParser
                 case "n":
                     if (Int(v, "n", 1, 128) != 1) throw ApiException.Unsupported("n", "this server generates one choice per request; 'n' must be 1.");
                     break;
-                case "tools": options.Tools = ToolParser.Tools(v); break;
+                case "tools": options.Tools = ToolParser.Tools(v, strictTools); break;
                 case "tool_choice": options.ToolMode = ToolParser.ToolChoice(v); break;
-                case "response_format": ResponseFormat(v); break;
+                case "response_format": options.ResponseFormat = ResponseFormatParser.Parse(v); break;
+                case "parallel_tool_calls": options.AllowMultipleToolCalls = Bool(v, "parallel_tool_calls"); break;
                 case "conversation_id": conversationId = String(v, "conversation_id"); break;
                 case "memory_window": memoryWindow = Int(v, "memory_window", 0, int.MaxValue); break;
                 case "keep_alive": keepAlive = KeepAliveOf(v); break;
@@ -69,6 +71,7 @@ public static class ChatRequestParser
         if (topLogprobs is not null && !logprobs) throw ApiException.InvalidValue("top_logprobs", "'logprobs' must be true to use 'top_logprobs'.");
         if (includeUsage && !stream) throw ApiException.InvalidValue("stream_options", "'stream_options' is only allowed when 'stream' is true.");
 
+        ToolParser.CheckChoice(options, strictTools);
         options.ModelId = model;
         options.MaxOutputTokens = maxTokens;
         if (logprobs)
@@ -143,14 +146,6 @@ public static class ChatRequestParser
             bias[token] = (float)Number(p.Value, "logit_bias", -100, 100);
         }
         return bias;
-    }
-
-    static void ResponseFormat(JsonElement v)
-    {
-        if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
-            throw ApiException.InvalidType("response_format", "an object with a 'type'");
-        if (type.GetString() != "text")
-            throw ApiException.Unsupported("response_format", $"'{type.GetString()}' is not supported; only 'text'.");
     }
 
     internal static string String(JsonElement v, string param) =>

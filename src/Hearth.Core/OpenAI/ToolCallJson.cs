@@ -19,8 +19,10 @@ public static class ToolCallJson
         w.WriteEndObject();
     }
 
-    public static string Arguments(FunctionCallContent call) =>
-        JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
+    /// <summary>The arguments as JSON text: as the model wrote them when the engine parsed the call, else serialized.</summary>
+    public static string Arguments(FunctionCallContent call) => call.RawRepresentation is Engine.Tools.ToolCall parsed
+        ? parsed.Arguments
+        : JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions);
 
     /// <summary>The whole <c>tool_calls</c> array as JSON text (how the store keeps it).</summary>
     public static string? ArrayText(IReadOnlyList<FunctionCallContent> calls)

@@ -5,6 +5,7 @@ using Hearth.Engine.Gguf;
 using Hearth.Engine.Models;
 using Hearth.Engine.Templates;
 using Hearth.Engine.Tokenization;
+using Hearth.Engine.Tools;
 using Microsoft.Extensions.AI;
 
 namespace Hearth.Engine.Chat;
@@ -22,12 +23,13 @@ public sealed class ChatModel : IChatClient
     readonly TransformerModel _model;
     readonly ChatPrompt _prompt;
     readonly Generator _generator;
+    readonly StructuredOutput _structured;
     readonly CacheSlots _slots;
     readonly DecodeBatcher _batcher;
     readonly ChatClientMetadata _metadata;
     bool _disposed;
 
-    ChatModel(GgufFile file, TransformerModel model, Tokenizer tokenizer, ChatTemplate? template, int contextLength, int parallel, string modelId)
+    ChatModel(GgufFile file, TransformerModel model, Tokenizer tokenizer, ChatTemplate? template, ToolCallFormat? toolFormat, int contextLength, int parallel, string modelId)
     {
         _file = file;
         _model = model;
@@ -36,9 +38,15 @@ public sealed class ChatModel : IChatClient
         _slots = new CacheSlots(model, contextLength, parallel);
         _batcher = new DecodeBatcher(model, parallel);
         _prompt = new ChatPrompt(tokenizer, template);
-        _generator = new Generator(tokenizer);
+        // A tool-call format's tags that the vocabulary has as control tokens are shown, or the parser could not see them.
+        var tagTokens = (toolFormat?.Tags ?? []).Select(tokenizer.FindToken).OfType<int>().Where(tokenizer.IsControl).ToHashSet();
+        _generator = new Generator(tokenizer, tagTokens);
+        _structured = new StructuredOutput(tokenizer, toolFormat, modelId, tagTokens);
         ModelId = modelId;
-        Info = new ChatModelInfo(modelId, contextLength, messages => CountPromptTokens(messages));
+        Info = new ChatModelInfo(modelId, contextLength, messages => CountPromptTokens(messages))
+        {
+            CountPromptTokensWithOptions = CountPromptTokens,
+        };
         _metadata = new ChatClientMetadata("hearth", defaultModelId: modelId);
     }
 
@@ -60,6 +68,9 @@ public sealed class ChatModel : IChatClient
     /// <summary>Whether the model has a chat template; without one, messages are concatenated as a raw completion prompt.</summary>
     public bool HasChatTemplate => _prompt.HasTemplate;
 
+    /// <summary>How the model writes tool calls, judged from its chat template; null when it shows none (then tools are refused).</summary>
+    public ToolCallFormat? ToolCallFormat => _structured.Format;
+
     /// <summary>
     /// Opens a GGUF file and loads its model, tokenizer and chat template. The context window is
     /// <see cref="ChatModelOptions.ContextLength"/> or min(trained context, 4096).
@@ -77,8 +88,9 @@ public sealed class ChatModel : IChatClient
         try
         {
             var tokenizer = Tokenizer.FromGguf(file);
-            var templateSource = file.GetString("tokenizer.chat_template");
+            var templateSource = options.ChatTemplate ?? file.GetString("tokenizer.chat_template");
             var template = string.IsNullOrWhiteSpace(templateSource) ? null : ChatTemplate.Parse(templateSource);
+            var toolFormat = template is null ? null : Tools.ToolCallFormat.Detect(templateSource, t => tokenizer.FindToken(t) is not null);
             progress?.Report(0.2);
             ct.ThrowIfCancellationRequested();
             model = TransformerModel.Load(file, options.Threads);
@@ -86,7 +98,7 @@ public sealed class ChatModel : IChatClient
             ct.ThrowIfCancellationRequested();
             var contextLength = options.ContextLength ?? Math.Min(model.Config.ContextLength, ChatModelOptions.DefaultMaxContext);
             var modelId = options.ModelId ?? Path.GetFileNameWithoutExtension(ggufPath);
-            var chat = new ChatModel(file, model, tokenizer, template, contextLength, options.Parallel, modelId);
+            var chat = new ChatModel(file, model, tokenizer, template, toolFormat, contextLength, options.Parallel, modelId);
             progress?.Report(1);
             return chat;
         }
@@ -107,16 +119,20 @@ public sealed class ChatModel : IChatClient
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var text = new StringBuilder();
+        var calls = new List<FunctionCallContent>();
         var logprobs = new List<TokenLogprob>();
         ChatResponseUpdate? last = null;
         await foreach (var update in GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
             text.Append(update.Text);
+            calls.AddRange(update.Contents.OfType<FunctionCallContent>());
             if (update.AdditionalProperties?.TryGetValue(ChatOptionKeys.LogprobsContent, out var lp) == true && lp is IReadOnlyList<TokenLogprob> list)
                 logprobs.AddRange(list);
             last = update;
         }
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()) { MessageId = last?.MessageId })
+        List<AIContent> contents = text.Length > 0 || calls.Count == 0 ? [new TextContent(text.ToString())] : [];
+        contents.AddRange(calls);
+        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, contents) { MessageId = last?.MessageId })
         {
             ResponseId = last?.ResponseId,
             ModelId = ModelId,
@@ -134,18 +150,26 @@ public sealed class ChatModel : IChatClient
     /// <summary>
     /// Streams the reply: updates carry TextContent (and, when asked, the logprobs of the tokens behind that text);
     /// the last update carries the finish reason, <see cref="UsageContent"/> and <see cref="GenerationTimings"/>.
+    /// <see cref="ChatOptions.ResponseFormat"/> (JSON, JSON schema) constrains every token to the schema's grammar.
+    /// With <see cref="ChatOptions.Tools"/>, calls in the model's format come back as whole
+    /// <see cref="FunctionCallContent"/>s (finish reason ToolCalls); <see cref="ChatOptions.ToolMode"/> required or
+    /// a named function forces a call whose arguments follow the function's parameters schema.
     /// Cancelling stops between two tokens.
     /// </summary>
     /// <exception cref="ContextOverflowException">The prompt (plus MaxOutputTokens, when set) does not fit the context window.</exception>
+    /// <exception cref="Grammar.UnsupportedSchemaException">A schema uses a keyword that can't be enforced.</exception>
+    /// <exception cref="ArgumentException">Invalid options, tools this model can't call, or a tool mode naming no given tool.</exception>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(messages);
-        var generation = ChatOptionsMapping.ToGenerationOptions(options, _model.Config.VocabSize);
+        var plan = _structured.Plan(options);
+        var generation = ChatOptionsMapping.ToGenerationOptions(options, _model.Config.VocabSize) with { Constraint = plan.Constraint };
         var prompt = _prompt.Tokenize(messages, options);
         var responseId = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
+        var reply = new ToolCallContents(plan.ToolFormat);
 
         var state = await _slots.AcquireAsync(prompt, cancellationToken).ConfigureAwait(false);
         try
@@ -157,15 +181,16 @@ public sealed class ChatModel : IChatClient
                 if (step.Logprob is not null) pendingLogprobs.Add(step.Logprob);
                 if (!step.IsFinal)
                 {
-                    // Text held back (a partial character or a possible stop string) comes later, with these logprobs.
-                    if (step.Text.Length == 0) continue;
-                    yield return Update(step.Text, TakeLogprobs(pendingLogprobs));
+                    // Text held back (a partial character, a possible stop string, a tool call being written) comes later, with these logprobs.
+                    var contents = reply.Push(step.Text);
+                    if (contents.Count == 0) continue;
+                    yield return Update(contents, TakeLogprobs(pendingLogprobs));
                     continue;
                 }
 
                 var timings = step.Timings!;
-                var final = Update(step.Text, TakeLogprobs(pendingLogprobs));
-                final.FinishReason = step.FinishReason == GenerationFinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
+                var final = Update(reply.Finish(step.Text), TakeLogprobs(pendingLogprobs));
+                final.FinishReason = FinishReason(step.FinishReason!.Value, reply.CallCount, plan.CallForced);
                 final.Contents.Add(new UsageContent(new UsageDetails
                 {
                     InputTokenCount = timings.PromptTokens,
@@ -182,9 +207,9 @@ public sealed class ChatModel : IChatClient
             _slots.Release(state);
         }
 
-        ChatResponseUpdate Update(string text, List<TokenLogprob>? logprobs)
+        ChatResponseUpdate Update(List<AIContent> contents, List<TokenLogprob>? logprobs)
         {
-            var update = new ChatResponseUpdate(ChatRole.Assistant, text.Length > 0 ? [new TextContent(text)] : [])
+            var update = new ChatResponseUpdate(ChatRole.Assistant, contents)
             {
                 ResponseId = responseId,
                 MessageId = responseId,
@@ -195,6 +220,11 @@ public sealed class ChatModel : IChatClient
             return update;
         }
     }
+
+    /// <summary>A reply with calls ends for them (OpenAI's "tool_calls"), unless a free reply was cut short; a forced one is complete by its grammar.</summary>
+    static ChatFinishReason FinishReason(GenerationFinishReason finish, int calls, bool forced) =>
+        calls > 0 && (forced || finish == GenerationFinishReason.Stop) ? ChatFinishReason.ToolCalls
+        : finish == GenerationFinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
 
     static List<TokenLogprob>? TakeLogprobs(List<TokenLogprob> pending)
     {

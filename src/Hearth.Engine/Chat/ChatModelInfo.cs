@@ -9,4 +9,8 @@ namespace Hearth.Engine.Chat;
 public sealed record ChatModelInfo(
     string ModelId,
     int ContextWindow,
-    Func<IEnumerable<Microsoft.Extensions.AI.ChatMessage>, int> CountPromptTokens);
+    Func<IEnumerable<Microsoft.Extensions.AI.ChatMessage>, int> CountPromptTokens)
+{
+    /// <summary>As <see cref="CountPromptTokens"/>, with what the options add to the prompt (tool definitions, instructions); null when unknown.</summary>
+    public Func<IEnumerable<Microsoft.Extensions.AI.ChatMessage>, Microsoft.Extensions.AI.ChatOptions?, int>? CountPromptTokensWithOptions { get; init; }
+}

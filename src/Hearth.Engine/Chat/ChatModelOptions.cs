@@ -18,6 +18,9 @@ public sealed record ChatModelOptions
     /// </summary>
     public int Parallel { get; init; } = DefaultParallel;
 
+    /// <summary>A Jinja chat template to use instead of the file's <c>tokenizer.chat_template</c> (as llama.cpp's --chat-template); null keeps the file's.</summary>
+    public string? ChatTemplate { get; init; }
+
     public const int DefaultMaxContext = 4096;
     public const int DefaultParallel = 4;
 }

@@ -37,7 +37,8 @@ internal sealed class ChatPrompt(Tokenizer tokenizer, ChatTemplate? template)
         var context = new TemplateContext
         {
             Messages = list.Select(ToTemplateMessage).ToList<object?>(),
-            Tools = ToTemplateTools(options?.Tools),
+            // tool_choice "none": the model is not told about the tools, so it cannot call them.
+            Tools = options?.ToolMode is NoneChatToolMode ? null : ToTemplateTools(options?.Tools),
             AddGenerationPrompt = true,
             BosToken = tokenizer.BosId is { } bos ? tokenizer.TokenText(bos) : null,
             EosToken = tokenizer.EosId is { } eos ? tokenizer.TokenText(eos) : null,

@@ -6,7 +6,10 @@ namespace Hearth.Engine.Generation;
 public sealed partial class Generator
 {
     /// <summary>A generator that decodes and recognizes end-of-generation tokens with <paramref name="tokenizer"/>.</summary>
-    public Generator(Tokenizer tokenizer) : this(new TokenizerVocabulary(tokenizer)) { }
+    public Generator(Tokenizer tokenizer) : this(new TokenizerVocabulary(tokenizer, null)) { }
+
+    /// <summary>As <see cref="Generator(Tokenizer)"/>, with control tokens whose text the output shows (a tool-call format's tags, which its parser must see).</summary>
+    public Generator(Tokenizer tokenizer, IReadOnlySet<int> renderedControlTokens) : this(new TokenizerVocabulary(tokenizer, renderedControlTokens)) { }
 
     /// <summary>
     /// Generates after <paramref name="prompt"/> on <paramref name="state"/>: the cached common prefix is kept, the rest
@@ -51,11 +54,11 @@ public sealed partial class Generator
         public ReadOnlySpan<float> Evaluate(ReadOnlySpan<int> tokens) => state.Evaluate(tokens);
     }
 
-    sealed class TokenizerVocabulary(Tokenizer tokenizer) : IGenerationVocabulary
+    sealed class TokenizerVocabulary(Tokenizer tokenizer, IReadOnlySet<int>? rendered) : IGenerationVocabulary
     {
         public bool IsEndOfGeneration(int id) => tokenizer.IsEndOfGeneration(id);
-        public byte[] TokenBytes(int id) => tokenizer.TokenBytes(id);
-        public ITextDecoder CreateDecoder() => new Decoder(new StreamingDecoder(tokenizer));
+        public byte[] TokenBytes(int id) => tokenizer.TokenBytes(id, rendered?.Contains(id) ?? false);
+        public ITextDecoder CreateDecoder() => new Decoder(new StreamingDecoder(tokenizer, rendered: rendered));
 
         sealed class Decoder(StreamingDecoder inner) : ITextDecoder
         {

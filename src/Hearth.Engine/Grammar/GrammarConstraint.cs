@@ -177,14 +177,27 @@ public sealed class GrammarConstraint : ITokenConstraint
             }
             var bytes = trie.TokenBytes[token];
             if (bytes.Length == 0) throw new InvalidOperationException($"Token {token} has no text; the grammar does not allow it.");
-            var state = _state;
-            foreach (var b in bytes)
-            {
-                state = automaton.Next(state, b);
-                if (state == GrammarAutomaton.Dead) throw new InvalidOperationException($"Token {token} breaks the grammar.");
-            }
-            _state = state;
+            if (!TryAdvance(bytes)) throw new InvalidOperationException($"Token {token} breaks the grammar.");
             _tokensLeft--;
         }
+    }
+
+    /// <summary>Moves past text that came outside the mask (the rest of a token that began before the grammar did); false, unmoved, when the grammar does not allow it.</summary>
+    internal bool TryAccept(ReadOnlySpan<byte> bytes)
+    {
+        lock (_factory.Lock) return TryAdvance(bytes);
+    }
+
+    bool TryAdvance(ReadOnlySpan<byte> bytes)
+    {
+        var automaton = _factory.Automaton;
+        var state = _state;
+        foreach (var b in bytes)
+        {
+            state = automaton.Next(state, b);
+            if (state == GrammarAutomaton.Dead) return false;
+        }
+        _state = state;
+        return true;
     }
 }

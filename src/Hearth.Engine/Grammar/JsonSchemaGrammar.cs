@@ -42,7 +42,7 @@ public static class JsonSchemaGrammar
     }
 }
 
-internal sealed class SchemaCompiler(JsonElement root)
+internal sealed class SchemaCompiler(JsonElement root, GrammarBuilder? builder = null)
 {
     static readonly HashSet<string> Annotations =
         ["title", "description", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions"];
@@ -52,7 +52,7 @@ internal sealed class SchemaCompiler(JsonElement root)
     static readonly HashSet<string> NumberKeywords = ["minimum", "exclusiveMinimum"];
     static readonly string[] AllTypes = ["object", "array", "string", "number", "integer", "boolean", "null"];
 
-    readonly GrammarBuilder _g = new();
+    readonly GrammarBuilder _g = builder ?? new();
     readonly Dictionary<string, int> _refs = [];
 
     public Grammar Run()
@@ -62,6 +62,9 @@ internal sealed class SchemaCompiler(JsonElement root)
         _g.Define(rootRule, [ws, .. Value(root, "#"), ws]);
         return _g.Build(rootRule);
     }
+
+    /// <summary>The schema's values as a sequence in the builder given (no whitespace around), to embed in a larger grammar.</summary>
+    public int[] Embed() => Value(root, "#");
 
     int Ws => JsonGrammar.Space(_g);
 

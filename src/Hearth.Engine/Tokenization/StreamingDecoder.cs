@@ -14,22 +14,25 @@ public sealed class StreamingDecoder
 {
     readonly Tokenizer _tokenizer;
     readonly bool _renderSpecial;
+    readonly IReadOnlySet<int>? _rendered;
     byte[] _pending = new byte[16];
     int _count;
 
     /// <param name="tokenizer">The model's tokenizer.</param>
     /// <param name="renderSpecial">Give control tokens' text instead of nothing.</param>
-    public StreamingDecoder(Tokenizer tokenizer, bool renderSpecial = false)
+    /// <param name="rendered">Control tokens whose text is given even without <paramref name="renderSpecial"/> (a tool-call format's tags).</param>
+    public StreamingDecoder(Tokenizer tokenizer, bool renderSpecial = false, IReadOnlySet<int>? rendered = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         _tokenizer = tokenizer;
         _renderSpecial = renderSpecial;
+        _rendered = rendered is { Count: > 0 } ? rendered : null;
     }
 
     /// <summary>Adds one token; returns the text that is now complete (possibly empty).</summary>
     public string Push(int tokenId)
     {
-        var bytes = _tokenizer.TokenBytes(tokenId, _renderSpecial);
+        var bytes = _tokenizer.TokenBytes(tokenId, _renderSpecial || (_rendered?.Contains(tokenId) ?? false));
         if (_count + bytes.Length > _pending.Length) Array.Resize(ref _pending, Math.Max(_pending.Length * 2, _count + bytes.Length));
         bytes.CopyTo(_pending, _count);
         _count += bytes.Length;

@@ -79,7 +79,7 @@ public class ChatRequestParserTests
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":21}""", "top_logprobs", "invalid_value")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"logit_bias":{"a":1}}""", "logit_bias", "invalid_value")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"logit_bias":{"5":101}}""", "logit_bias", "invalid_value")]
-    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}}""", "response_format", "unsupported_parameter")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}}""", "response_format", "invalid_value")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"modalities":["audio"]}""", "modalities", "unsupported_parameter")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"stream_options":{"include_usage":true}}""", "stream_options", "invalid_value")]
     [InlineData("""{"model":"m","messages":[]}""", "messages", "invalid_value")]
