@@ -1,5 +1,6 @@
 // OpenAI chat wire types and their validation. A request that passes parseChatRequest is safe to run.
 import { badRequest } from './errors';
+import { parseStructured, type StructuredRequest } from './structuredWire';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool' | 'developer';
 const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool', 'developer']);
@@ -25,15 +26,18 @@ export interface ChatRequest {
   frequencyPenalty: number;
   presencePenalty: number;
   conversationId: string | null;
+  /** response_format, tools, tool_choice, parallel_tool_calls. */
+  structured: StructuredRequest;
 }
 
 /** Every body field this runtime honours; anything else is refused with a 400 naming it, never ignored. */
 const KNOWN = new Set([
   'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'stop',
   'seed', 'n', 'frequency_penalty', 'presence_penalty', 'conversation_id',
+  'response_format', 'tools', 'tool_choice', 'parallel_tool_calls',
 ]);
 /** Accepted without effect, as the C# service does: they carry no meaning for generation. */
-const INERT = new Set(['user', 'store', 'metadata', 'service_tier', 'parallel_tool_calls']);
+const INERT = new Set(['user', 'store', 'metadata', 'service_tier']);
 
 type Json = Record<string, unknown>;
 
@@ -145,6 +149,7 @@ export function parseChatRequest(body: Json, conversationHeader: string | null):
     frequencyPenalty: numberIn(body, 'frequency_penalty', -2, 2, 0),
     presencePenalty: numberIn(body, 'presence_penalty', -2, 2, 0),
     conversationId: conversationHeader || (bodyConversation as string | undefined) || null,
+    structured: parseStructured(body),
   };
 }
 
