@@ -11,13 +11,15 @@ import { parseSse } from '../../src/sse';
 
 const QWEN = 'tiny-qwen2';
 const QWEN_ENTRY = { id: QWEN, engine: 'wllama', file: 'tiny-qwen2-q8_0.gguf', contextWindow: 2048, sizeBytes: 48451008, chatTemplate: true };
+const LLAMA = 'tiny-llama3';
+const LLAMA_ENTRY = { id: LLAMA, engine: 'wllama', file: 'tiny-llama3-bpe-q4_k_m.gguf', contextWindow: 2048, sizeBytes: 35426848, chatTemplate: true };
 
 let server: TestServer;
 let browser: Browser;
 const pages: Record<string, Page> = {};
 
 beforeAll(async () => {
-  server = await serve({ config: (base) => ({ models: [...testConfig(base).models, QWEN_ENTRY] }) });
+  server = await serve({ config: (base) => ({ models: [...testConfig(base).models, QWEN_ENTRY, LLAMA_ENTRY] }) });
   browser = await launch();
   for (const runtime of ['web-worker', 'service-worker']) {
     pages[runtime] = await openApp(browser.context, server.url, runtime);
@@ -161,7 +163,7 @@ test('tool_choice required always yields valid calls through the Qwen template; 
     expect(validate(tool.function.parameters, JSON.parse(call.function.arguments))).toBeNull();
   }
   for (const seed of [6]) {
-    const res = await chat('web-worker', { model: QWEN, messages: ASK, tools: [...WEATHER, TIME], tool_choice: { type: 'function', function: { name: 'get_time' } }, seed, max_tokens: 200 });
+    const res = await chat('web-worker', { model: QWEN, messages: ASK, tools: [...WEATHER, TIME], tool_choice: { type: 'function', function: { name: 'get_time' } }, seed, max_tokens: 200, parallel_tool_calls: false });
     expect(JSON.parse(res.body).choices[0].finish_reason).toBe('tool_calls');
     const calls = JSON.parse(res.body).choices[0].message.tool_calls;
     expect(calls.length).toBeGreaterThan(0);
@@ -240,3 +242,18 @@ for (const stream of [false, true]) {
     }
   });
 }
+
+test('Llama 3 template: tools rendered, a forced call comes back in the Llama JSON form, parsed into tool_calls', async () => {
+  const load = await postJson(pages['web-worker'], '/v1/models/load', { model: LLAMA });
+  expect(load.body).toContain('model.load.done');
+  const usage = async (extra: Record<string, unknown>) =>
+    JSON.parse((await chat('web-worker', { model: LLAMA, messages: ASK, seed: 1, max_tokens: 1, ...extra })).body).usage.prompt_tokens;
+  expect(await usage({ tools: WEATHER })).toBeGreaterThan(await usage({}) + 40);
+  const res = await chat('web-worker', { model: LLAMA, messages: ASK, tools: WEATHER, tool_choice: 'required', seed: 4, max_tokens: 120 });
+  expect(res.status, res.body).toBe(200);
+  const choice = JSON.parse(res.body).choices[0];
+  expect(choice.finish_reason).toBe('tool_calls');
+  expect(choice.message.tool_calls).toHaveLength(1);
+  expect(choice.message.tool_calls[0].function.name).toBe('get_weather');
+  expect(validate(WEATHER[0].function.parameters, JSON.parse(choice.message.tool_calls[0].function.arguments))).toBeNull();
+});
