@@ -67,9 +67,31 @@ function parseMessages(raw: unknown): ChatMessage[] {
     }
     const message: ChatMessage = { role: m.role as Role, content: contentText(m.content, i) };
     if (typeof m.name === 'string') message.name = m.name;
-    if (Array.isArray(m.tool_calls)) message.tool_calls = m.tool_calls;
+    if (m.role === 'assistant' && m.tool_calls != null) message.tool_calls = parseToolCalls(m.tool_calls, `messages[${i}].tool_calls`);
     if (typeof m.tool_call_id === 'string') message.tool_call_id = m.tool_call_id;
+    else if (m.role === 'tool') {
+      throw badRequest(`Missing required parameter: 'messages[${i}].tool_call_id'.`, 'messages', 'missing_required_parameter');
+    }
     return message;
+  });
+}
+
+/**
+ * An assistant message's tool_calls, checked as the C# server does (errors name the messages parameter) and kept in
+ * OpenAI's canonical shape: {id, type: "function", function: {name, arguments}} with arguments a JSON object's text.
+ */
+function parseToolCalls(v: unknown, param: string): unknown[] {
+  const invalid = (message: string) => badRequest(message, 'messages', message.startsWith('Invalid type') ? 'invalid_type' : 'invalid_value');
+  if (!Array.isArray(v)) throw invalid(`Invalid type for '${param}': expected an array.`);
+  return v.map((c) => {
+    if (!isObject(c) || !isObject(c.function)) throw invalid(`Invalid type for '${param}': expected tool calls with a 'function' object.`);
+    if (typeof c.id !== 'string') throw invalid(`Invalid type for '${param}.id': expected a string.`);
+    if (typeof c.function.name !== 'string') throw invalid(`Invalid type for '${param}.function.name': expected a string.`);
+    const args = typeof c.function.arguments === 'string' ? c.function.arguments : '{}';
+    let parsed: unknown;
+    try { parsed = JSON.parse(args); } catch { parsed = null; }
+    if (!isObject(parsed)) throw invalid(`Invalid value for '${param}.function.arguments': must be a JSON object encoded as a string.`);
+    return { id: c.id, type: 'function', function: { name: c.function.name, arguments: args } };
   });
 }
 

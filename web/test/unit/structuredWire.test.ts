@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { ApiError } from '../../src/errors';
 import { parseStructured } from '../../src/structuredWire';
+import { parseChatRequest } from '../../src/wire';
 
 function refusal(body: Record<string, unknown>) {
   try { parseStructured(body); } catch (e) { expect(e).toBeInstanceOf(ApiError); return (e as ApiError).toJSON().error; }
@@ -69,5 +70,22 @@ describe('tools and tool_choice', () => {
     expect(refusal({ tools: [fn('a', { parameters: { type: 'object', properties: { n: { type: 'integer', maximum: 1 } } } })], tool_choice: 'required' }))
       .toMatchObject({ param: 'tools', code: 'unsupported_parameter' });
     expect(() => parseStructured({ tools: [fn('a', { parameters: { type: 'object', properties: { n: { type: 'integer', maximum: 1 } } } })] })).not.toThrow();
+  });
+});
+
+describe('messages with tool calls and results', () => {
+  const parse = (messages: unknown[]) => parseChatRequest({ model: 'm', messages }, null).messages;
+  const call = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a": 1}' } };
+  test('an assistant call and the tool result are kept in the canonical shape', () => {
+    const m = parse([{ role: 'user', content: 'x' }, { role: 'assistant', content: null, tool_calls: [call] }, { role: 'tool', tool_call_id: 'call_1', content: '3' }]);
+    expect(m[1]).toEqual({ role: 'assistant', content: '', tool_calls: [call] });
+    expect(m[2]).toEqual({ role: 'tool', content: '3', tool_call_id: 'call_1' });
+  });
+  test('malformed calls and results are 400s on messages', () => {
+    const refused = (messages: unknown[]) => { try { parse(messages); } catch (e) { return (e as ApiError).toJSON().error; } throw new Error('accepted'); };
+    expect(refused([{ role: 'tool', content: '3' }])).toMatchObject({ param: 'messages', code: 'missing_required_parameter' });
+    expect(refused([{ role: 'assistant', tool_calls: [{ ...call, function: { name: 'f', arguments: '[1]' } }] }]).message)
+      .toBe("Invalid value for 'messages[0].tool_calls.function.arguments': must be a JSON object encoded as a string.");
+    expect(refused([{ role: 'assistant', tool_calls: [{ function: { name: 'f' } }] }]).code).toBe('invalid_type');
   });
 });
