@@ -229,6 +229,34 @@ test('a tool-call round trip: the call and the tool result go back through the t
   expect(stored[2].tool_call_id).toBe(call.id);
 });
 
+test('the official openai client reads the tool calls, streamed and not', async () => {
+  const page = pages['web-worker'];
+  await page.evaluate("import('/node_modules/openai/index.mjs').then((m) => { globalThis.OpenAI = m.default; })");
+  const result = await page.evaluate(async ({ model, tools, messages }) => {
+    const OpenAI = (globalThis as unknown as { OpenAI: new (o: object) => any }).OpenAI;
+    const client = new OpenAI({ apiKey: 'unused', baseURL: new URL('/v1', location.href).href, dangerouslyAllowBrowser: true });
+    const request = { model, messages, tools, tool_choice: 'required', seed: 5, max_tokens: 200, parallel_tool_calls: false };
+    const completion = await client.chat.completions.create(request);
+    const stream = await client.chat.completions.create({ ...request, stream: true });
+    const streamed: { name: string; arguments: string }[] = [];
+    let finish = '';
+    for await (const chunk of stream) {
+      for (const d of chunk.choices[0]?.delta?.tool_calls ?? []) {
+        streamed[d.index] ??= { name: '', arguments: '' };
+        streamed[d.index].name += d.function?.name ?? '';
+        streamed[d.index].arguments += d.function?.arguments ?? '';
+      }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    return { message: completion.choices[0].message, finish: completion.choices[0].finish_reason, streamed, streamFinish: finish };
+  }, { model: QWEN, tools: WEATHER, messages: ASK });
+  expect(result.finish).toBe('tool_calls');
+  expect(result.streamFinish).toBe('tool_calls');
+  expect(result.message.tool_calls[0].function.name).toBe('get_weather');
+  expect(result.streamed).toEqual(result.message.tool_calls.map((c: { function: { name: string; arguments: string } }) => c.function));
+  expect(validate(WEATHER[0].function.parameters, JSON.parse(result.message.tool_calls[0].function.arguments))).toBeNull();
+});
+
 for (const stream of [false, true]) {
   test(`${stream ? 'streamed' : 'non-streamed'} tool calls and structured output are byte-identical through the service worker and the web worker`, async () => {
     for (const body of [
