@@ -164,7 +164,7 @@ export function newTurns(stored: MessageRecord[], messages: ChatMessage[]): Chat
 async function startWithinWindow(engine: ChatEngine, history: ChatMessage[], fresh: ChatMessage[], options: GenerateOptions): Promise<Generation> {
   const system = history.length && history[0].role === 'system' ? 1 : 0;
   for (let drop = 0; ; drop += 2) {
-    const kept = [...history.slice(0, system), ...history.slice(system + drop)];
+    const kept = keptHistory(history, system, drop);
     const generation = new Generation(engine, [...kept, ...fresh], options);
     try {
       await generation.started;
@@ -174,4 +174,14 @@ async function startWithinWindow(engine: ChatEngine, history: ChatMessage[], fre
       if (!tooLong || system + drop >= history.length) throw toApiError(err);
     }
   }
+}
+
+/**
+ * History after dropping `drop` messages past the leading system message. A tool result never opens what is kept:
+ * its assistant call was dropped, and a template can't render an answer to no call, so it goes too.
+ */
+export function keptHistory(history: ChatMessage[], system: number, drop: number): ChatMessage[] {
+  let start = system + drop;
+  while (start < history.length && history[start].role === 'tool') start++;
+  return [...history.slice(0, system), ...history.slice(start)];
 }
