@@ -2,7 +2,7 @@
 // render into the prompt, and how tool calls are read back (the C# server's StructuredOutput.Plan, same rules):
 //   response_format json_object / json_schema: every token is masked to the schema's grammar;
 //   tools, tool_choice auto (the default): tools rendered through the template, the reply free, calls parsed out of it
-//     (with a response_format too: either calls or the JSON answer);
+//     (with a response_format too: either calls or the JSON answer; one call only with parallel_tool_calls false);
 //   tool_choice none: tools neither rendered nor parsed;
 //   tool_choice required / a named function: the reply forced into the model's own call envelope, arguments masked
 //     to the function's parameters schema; several calls in a row where the format allows and parallel_tool_calls allows.
@@ -40,7 +40,7 @@ export function planStructured(request: StructuredRequest, engine: ToolCapableEn
   const forced = forcedFunctions(tools, toolChoice);
   const separator = parallelToolCalls ? format.parallelSeparator : null;
   if (forced) return { grammar: toolCallsGrammar(format, forced, separator, undefined), tools, format };
-  const grammar = responseSchema === undefined ? null : toolCallsGrammar(format, tools, format.parallelSeparator, responseSchema);
+  const grammar = responseSchema === undefined ? null : toolCallsGrammar(format, tools, separator, responseSchema);
   return { grammar, tools, format };
 }
 

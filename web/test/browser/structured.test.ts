@@ -174,6 +174,26 @@ test('tool_choice required always yields valid calls through the Qwen template; 
   }
 });
 
+test('tool_choice auto with a response_format: the reply is either valid calls or the valid JSON answer', async () => {
+  const answer = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false };
+  const kinds = new Set<string>();
+  for (const seed of [1, 3]) {
+    const res = await chat('web-worker', { model: QWEN, messages: ASK, tools: WEATHER, seed, max_tokens: 200, parallel_tool_calls: false,
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: answer } } });
+    const choice = JSON.parse(res.body).choices[0];
+    if (choice.finish_reason === 'tool_calls') {
+      kinds.add('calls');
+      expect(choice.message.tool_calls).toHaveLength(1); // parallel_tool_calls: false
+      for (const call of choice.message.tool_calls) expect(validate(WEATHER[0].function.parameters, JSON.parse(call.function.arguments))).toBeNull();
+    } else {
+      kinds.add('answer');
+      expect(choice.finish_reason).toBe('stop');
+      expect(validate(answer, JSON.parse(choice.message.content))).toBeNull();
+    }
+  }
+  expect(kinds.size).toBeGreaterThan(0);
+});
+
 test('tools are rendered through the template with auto, and not with none', async () => {
   const usage = async (extra: Record<string, unknown>) =>
     JSON.parse((await chat('web-worker', { model: QWEN, messages: ASK, seed: 1, max_tokens: 1, ...extra })).body).usage.prompt_tokens;

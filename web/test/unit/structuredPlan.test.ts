@@ -41,6 +41,10 @@ describe('planStructured', () => {
     expect(gbnfAccepts(p.grammar!, call)).toBe(true);
     expect(gbnfAccepts(p.grammar!, 'true')).toBe(true);
     expect(gbnfAccepts(p.grammar!, '1')).toBe(false);
+    expect(gbnfAccepts(p.grammar!, `${call}\n${call}`)).toBe(true);
+    const single = plan({ tools, parallel_tool_calls: false, response_format: { type: 'json_object' } });
+    expect(gbnfAccepts(single.grammar!, call)).toBe(true);
+    expect(gbnfAccepts(single.grammar!, `${call}\n${call}`)).toBe(false);
   });
   test('a model without a tool format is a 400 on tools (unless tool_choice is none)', () => {
     let error: unknown;
