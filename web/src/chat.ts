@@ -10,6 +10,8 @@ import { sseData, sseDone, SSE_HEADERS } from './sse';
 import { parseChatRequest, parseJsonBody, usage, type ChatMessage, type ChatRequest } from './wire';
 import { titleFrom } from './conversations';
 import { forwardToServer } from './upstream';
+import { planStructured } from './structuredPlan';
+import { ReplyAssembler, type ToolCall } from './replyAssembler';
 
 export async function chatCompletions(ctx: RuntimeContext, req: Request): Promise<Response> {
   const text = await req.text();
@@ -31,33 +33,38 @@ export async function chatCompletions(ctx: RuntimeContext, req: Request): Promis
   }
   const stored = conversation ? await ctx.db.messages(conversation.id) : [];
   const fresh = newTurns(stored, chat.messages);
+  const plan = planStructured(chat.structured, engine);
   const abort = new AbortController();
   const options: GenerateOptions = {
     maxTokens: chat.maxTokens, temperature: chat.temperature, topP: chat.topP, seed: chat.seed, stop: chat.stop,
     frequencyPenalty: chat.frequencyPenalty, presencePenalty: chat.presencePenalty, signal: abort.signal,
+    grammar: plan.grammar, tools: plan.tools,
   };
   const generation = await startWithinWindow(engine, stored.map(toChatMessage), fresh, options);
   conversation ??= await ctx.db.createConversation({ title: titleFrom(firstUserText(chat.messages)), model: chat.model });
 
   const turn = new Turn(ctx, conversation.id, engine, chat, fresh);
   const headers = { 'x-conversation-id': conversation.id, 'x-hearth-runtime': ctx.runtime };
+  const reply = new ReplyAssembler(plan.format);
   if (!chat.stream) {
-    let content = '';
     let result: GenerateResult;
     try {
       const pieces = generation.pieces();
       for (;;) {
         const next = await pieces.next();
         if (next.done) { result = next.value; break; }
-        content += next.value;
+        reply.push(next.value);
       }
     } catch (err) {
       throw toApiError(err);
     }
-    await turn.save(content, result, false);
+    reply.finish();
+    await turn.save(reply.content, reply.calls, result, false);
+    const message: Record<string, unknown> = { role: 'assistant', content: reply.content === '' && reply.calls.length ? null : reply.content };
+    if (reply.calls.length) message.tool_calls = reply.calls.map(toolCallJson);
     return json({
       id: turn.id, object: 'chat.completion', created: turn.created, model: chat.model,
-      choices: [{ index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: result.finishReason }],
+      choices: [{ index: 0, message, logprobs: null, finish_reason: reply.finishReason(result.finishReason) }],
       usage: usage(result.promptTokens, result.completionTokens),
     }, 200, headers);
   }
@@ -66,7 +73,6 @@ export async function chatCompletions(ctx: RuntimeContext, req: Request): Promis
     id: turn.id, object: 'chat.completion.chunk', created: turn.created, model: chat.model,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
   });
-  let content = '';
   let finished = false;
   const body = new ReadableStream<Uint8Array>({
     start: (controller) => {
@@ -78,12 +84,12 @@ export async function chatCompletions(ctx: RuntimeContext, req: Request): Promis
           for (;;) {
             const next = await pieces.next();
             if (next.done) { result = next.value; break; }
-            content += next.value;
-            controller.enqueue(sseData(chunk({ content: next.value }, null)));
+            for (const delta of reply.push(next.value)) controller.enqueue(sseData(chunk(delta, null)));
           }
+          for (const delta of reply.finish()) controller.enqueue(sseData(chunk(delta, null)));
           finished = true;
-          await turn.save(content, result, false);
-          controller.enqueue(sseData(chunk({}, result.finishReason)));
+          await turn.save(reply.content, reply.calls, result, false);
+          controller.enqueue(sseData(chunk({}, reply.finishReason(result.finishReason))));
           if (chat.includeUsage) {
             controller.enqueue(sseData({
               id: turn.id, object: 'chat.completion.chunk', created: turn.created, model: chat.model, choices: [],
@@ -100,7 +106,9 @@ export async function chatCompletions(ctx: RuntimeContext, req: Request): Promis
     },
     cancel: async () => {
       abort.abort();
-      if (!finished) await turn.save(content, null, true).catch(() => {});
+      if (finished) return;
+      reply.finish();
+      await turn.save(reply.content, reply.calls, null, true).catch(() => {});
     },
   });
   return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...headers } });
@@ -113,19 +121,28 @@ class Turn {
   constructor(private readonly ctx: RuntimeContext, private readonly conversationId: string, private readonly engine: ChatEngine,
     private readonly chat: ChatRequest, private readonly fresh: ChatMessage[]) {}
 
-  async save(content: string, result: GenerateResult | null, interrupted: boolean) {
+  async save(content: string, calls: ToolCall[], result: GenerateResult | null, interrupted: boolean) {
     const asked = this.fresh.map((m) => ({
       role: m.role, content: m.content, name: m.name, toolCalls: m.tool_calls, toolCallId: m.tool_call_id, interrupted: false, timings: {},
     }));
     await this.ctx.db.appendMessages(this.conversationId, [...asked, {
-      role: 'assistant', content, model: this.chat.model, provider: `${this.engine.kind}@${this.ctx.runtime}`,
-      promptTokens: result?.promptTokens, completionTokens: result?.completionTokens, finishReason: result?.finishReason,
+      role: 'assistant', content, toolCalls: calls.length ? calls.map(toolCallJson) : undefined, model: this.chat.model, provider: `${this.engine.kind}@${this.ctx.runtime}`,
+      promptTokens: result?.promptTokens, completionTokens: result?.completionTokens,
+      finishReason: result ? (calls.length ? 'tool_calls' : result.finishReason) : undefined,
       interrupted, timings: result?.timings ?? {},
     }]);
   }
 }
 
-const toChatMessage = (m: MessageRecord): ChatMessage => ({ role: m.role as ChatMessage['role'], content: m.content });
+const toChatMessage = (m: MessageRecord): ChatMessage => ({
+  role: m.role as ChatMessage['role'], content: m.content,
+  ...(m.name !== undefined ? { name: m.name } : {}),
+  ...(m.toolCalls !== undefined ? { tool_calls: m.toolCalls } : {}),
+  ...(m.toolCallId !== undefined ? { tool_call_id: m.toolCallId } : {}),
+});
+
+/** A call as OpenAI's tool_calls entry (also how the conversation store keeps it). */
+const toolCallJson = (c: ToolCall) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } });
 
 const firstUserText = (messages: ChatMessage[]) => (messages.find((m) => m.role === 'user') ?? messages[0]).content;
 
@@ -147,7 +164,7 @@ export function newTurns(stored: MessageRecord[], messages: ChatMessage[]): Chat
 async function startWithinWindow(engine: ChatEngine, history: ChatMessage[], fresh: ChatMessage[], options: GenerateOptions): Promise<Generation> {
   const system = history.length && history[0].role === 'system' ? 1 : 0;
   for (let drop = 0; ; drop += 2) {
-    const kept = [...history.slice(0, system), ...history.slice(system + drop)];
+    const kept = keptHistory(history, system, drop);
     const generation = new Generation(engine, [...kept, ...fresh], options);
     try {
       await generation.started;
@@ -157,4 +174,14 @@ async function startWithinWindow(engine: ChatEngine, history: ChatMessage[], fre
       if (!tooLong || system + drop >= history.length) throw toApiError(err);
     }
   }
+}
+
+/**
+ * History after dropping `drop` messages past the leading system message. A tool result never opens what is kept:
+ * its assistant call was dropped, and a template can't render an answer to no call, so it goes too.
+ */
+export function keptHistory(history: ChatMessage[], system: number, drop: number): ChatMessage[] {
+  let start = system + drop;
+  while (start < history.length && history[start].role === 'tool') start++;
+  return [...history.slice(0, system), ...history.slice(start)];
 }

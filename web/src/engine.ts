@@ -1,5 +1,7 @@
 // What the routes need from a model runtime. WllamaEngine and WebLlmEngine implement it; routes never see either.
 import type { ChatMessage } from './wire';
+import type { FunctionTool } from './structuredWire';
+import type { ToolCallFormat } from './toolCallFormat';
 
 export type EngineKind = 'wllama' | 'webllm';
 
@@ -12,6 +14,10 @@ export interface GenerateOptions {
   frequencyPenalty: number;
   presencePenalty: number;
   signal?: AbortSignal;
+  /** GBNF every sampled token must follow (response_format, forced tool calls), or null for free text. */
+  grammar: string | null;
+  /** Function tools rendered into the prompt through the model's chat template, or null. */
+  tools: FunctionTool[] | null;
 }
 
 export interface GenerateResult {
@@ -31,6 +37,8 @@ export interface ChatEngine {
   /** CPU threads the engine computes with, where that applies (wllama). */
   readonly threads?: number;
   /** Streams generated text to onText; throws ApiError context_length_exceeded when the prompt does not fit. */
+  /** The model's tool-call format (from its chat template), or null with the reason it has none. */
+  toolCallFormat(): { format: ToolCallFormat | null; why: string };
   generate(messages: ChatMessage[], options: GenerateOptions, onText: (text: string) => void): Promise<GenerateResult>;
   unload(): Promise<void>;
 }

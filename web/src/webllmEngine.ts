@@ -9,6 +9,7 @@ import type { ChatEngine, GenerateOptions, GenerateResult } from './engine';
 import type { ChatMessage } from './wire';
 import { resolveUnder } from './config';
 import { ApiError, contextLengthExceeded, isQuotaError, storageQuotaExceeded } from './errors';
+import type { ToolCallFormat } from './toolCallFormat';
 
 const HF = 'https://huggingface.co/';
 const LIB_PREFIX = 'https://raw.githubusercontent.com/mlc-ai/binary-mlc-llm-libs/main/web-llm-models/';
@@ -66,6 +67,11 @@ export class WebLlmEngine implements ChatEngine {
 
   private constructor(private readonly engine: MLCEngine, readonly modelId: string, readonly contextWindow: number) {}
 
+  /** WebLLM's conversation templates are not Jinja: they have no place for tool definitions. */
+  toolCallFormat(): { format: ToolCallFormat | null; why: string } {
+    return { format: null, why: "runs on WebLLM, whose conversation templates can't render tool definitions" };
+  }
+
   static async load(entry: CatalogEntry, appConfig: AppConfig, onProgress: (fraction: number, text: string) => void): Promise<WebLlmEngine> {
     try {
       const engine = await CreateMLCEngine(entry.id, {
@@ -103,6 +109,8 @@ export class WebLlmEngine implements ChatEngine {
         stop: o.stop.length ? o.stop : undefined,
         frequency_penalty: o.frequencyPenalty,
         presence_penalty: o.presencePenalty,
+        // The same GBNF wllama gets, run by WebLLM's own grammar engine (xgrammar) at every step.
+        ...(o.grammar ? { response_format: { type: 'grammar' as const, grammar: o.grammar } } : {}),
       });
       for await (const chunk of stream) {
         if (o.signal?.aborted) { this.engine.interruptGenerate(); break; }

@@ -1,5 +1,6 @@
 // OpenAI chat wire types and their validation. A request that passes parseChatRequest is safe to run.
 import { badRequest } from './errors';
+import { parseStructured, type StructuredRequest } from './structuredWire';
 
 export type Role = 'system' | 'user' | 'assistant' | 'tool' | 'developer';
 const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool', 'developer']);
@@ -25,15 +26,18 @@ export interface ChatRequest {
   frequencyPenalty: number;
   presencePenalty: number;
   conversationId: string | null;
+  /** response_format, tools, tool_choice, parallel_tool_calls. */
+  structured: StructuredRequest;
 }
 
 /** Every body field this runtime honours; anything else is refused with a 400 naming it, never ignored. */
 const KNOWN = new Set([
   'model', 'messages', 'stream', 'stream_options', 'temperature', 'top_p', 'max_tokens', 'max_completion_tokens', 'stop',
   'seed', 'n', 'frequency_penalty', 'presence_penalty', 'conversation_id',
+  'response_format', 'tools', 'tool_choice', 'parallel_tool_calls',
 ]);
 /** Accepted without effect, as the C# service does: they carry no meaning for generation. */
-const INERT = new Set(['user', 'store', 'metadata', 'service_tier', 'parallel_tool_calls']);
+const INERT = new Set(['user', 'store', 'metadata', 'service_tier']);
 
 type Json = Record<string, unknown>;
 
@@ -63,9 +67,31 @@ function parseMessages(raw: unknown): ChatMessage[] {
     }
     const message: ChatMessage = { role: m.role as Role, content: contentText(m.content, i) };
     if (typeof m.name === 'string') message.name = m.name;
-    if (Array.isArray(m.tool_calls)) message.tool_calls = m.tool_calls;
+    if (m.role === 'assistant' && m.tool_calls != null) message.tool_calls = parseToolCalls(m.tool_calls, `messages[${i}].tool_calls`);
     if (typeof m.tool_call_id === 'string') message.tool_call_id = m.tool_call_id;
+    else if (m.role === 'tool') {
+      throw badRequest(`Missing required parameter: 'messages[${i}].tool_call_id'.`, 'messages', 'missing_required_parameter');
+    }
     return message;
+  });
+}
+
+/**
+ * An assistant message's tool_calls, checked as the C# server does (errors name the messages parameter) and kept in
+ * OpenAI's canonical shape: {id, type: "function", function: {name, arguments}} with arguments a JSON object's text.
+ */
+function parseToolCalls(v: unknown, param: string): unknown[] {
+  const invalid = (message: string) => badRequest(message, 'messages', message.startsWith('Invalid type') ? 'invalid_type' : 'invalid_value');
+  if (!Array.isArray(v)) throw invalid(`Invalid type for '${param}': expected an array.`);
+  return v.map((c) => {
+    if (!isObject(c) || !isObject(c.function)) throw invalid(`Invalid type for '${param}': expected tool calls with a 'function' object.`);
+    if (typeof c.id !== 'string') throw invalid(`Invalid type for '${param}.id': expected a string.`);
+    if (typeof c.function.name !== 'string') throw invalid(`Invalid type for '${param}.function.name': expected a string.`);
+    const args = typeof c.function.arguments === 'string' ? c.function.arguments : '{}';
+    let parsed: unknown;
+    try { parsed = JSON.parse(args); } catch { parsed = null; }
+    if (!isObject(parsed)) throw invalid(`Invalid value for '${param}.function.arguments': must be a JSON object encoded as a string.`);
+    return { id: c.id, type: 'function', function: { name: c.function.name, arguments: args } };
   });
 }
 
@@ -145,6 +171,7 @@ export function parseChatRequest(body: Json, conversationHeader: string | null):
     frequencyPenalty: numberIn(body, 'frequency_penalty', -2, 2, 0),
     presencePenalty: numberIn(body, 'presence_penalty', -2, 2, 0),
     conversationId: conversationHeader || (bodyConversation as string | undefined) || null,
+    structured: parseStructured(body),
   };
 }
 

@@ -9,6 +9,8 @@ import type { ChatEngine, GenerateOptions, GenerateResult } from './engine';
 import type { ChatMessage } from './wire';
 import { templatelessPrompt } from './prompt';
 import { contextLengthExceeded, ApiError } from './errors';
+import { detectToolCallFormat, type ToolCallFormat } from './toolCallFormat';
+import { wllamaMessages, openAiTools } from './wllamaMessages';
 
 export interface WllamaLoadOptions {
   modelId: string;
@@ -32,7 +34,17 @@ export class WllamaEngine implements ChatEngine {
   private queue: Promise<unknown> = Promise.resolve();
   broken = false;
 
-  private constructor(private readonly wllama: Wllama, private readonly options: WllamaLoadOptions) {}
+  private readonly template: string | null;
+
+  private constructor(private readonly wllama: Wllama, private readonly options: WllamaLoadOptions) {
+    this.template = options.chatTemplate ? wllama.getChatTemplate() : null;
+  }
+
+  toolCallFormat(): { format: ToolCallFormat | null; why: string } {
+    if (!this.options.chatTemplate) return { format: null, why: 'has no chat template (its prompts are plain text)' };
+    const format = detectToolCallFormat(this.template);
+    return { format, why: 'has no known tool-call format (its chat template shows none)' };
+  }
 
   get modelId() { return this.options.modelId; }
   get contextWindow() { return this.options.contextWindow; }
@@ -83,10 +95,14 @@ export class WllamaEngine implements ChatEngine {
       abortSignal: o.signal,
       stream_options: { include_usage: true },
       cache_prompt: false,
+      grammar: o.grammar ?? undefined,
     };
     try {
       if (this.options.chatTemplate) {
-        await this.wllama.createChatCompletion({ ...common, messages: messages as never } as never);
+        // Tools reach the template as its `tools` variable, so llama.cpp renders them exactly as the model expects
+        // while leaving sampling and parsing to Hearth (its own tool handling would refuse our grammar).
+        const kwargs = o.tools ? { chat_template_kwargs: { tools: openAiTools(o.tools) } } : {};
+        await this.wllama.createChatCompletion({ ...common, ...kwargs, messages: wllamaMessages(messages) as never } as never);
       } else {
         await this.wllama.createCompletion({ ...common, prompt: templatelessPrompt(messages) } as never);
       }

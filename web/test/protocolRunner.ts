@@ -22,8 +22,9 @@ export interface ProtocolCase { name: string; request: CaseRequest; expect: Case
 export interface WireRequest { method: string; path: string; headers: Record<string, string>; body: string | null }
 export interface WireResponse { status: number; headers: Record<string, string>; body: string }
 
-export function loadCases(): ProtocolCase[] {
-  const file = resolve(__dirname, '..', '..', 'protocol', 'cases.json');
+/** The cases of a file in ../protocol (cases.json unless named). */
+export function loadCases(name = 'cases.json'): ProtocolCase[] {
+  const file = resolve(__dirname, '..', '..', 'protocol', name);
   return (JSON.parse(readFileSync(file, 'utf8')) as { cases: ProtocolCase[] }).cases;
 }
 
@@ -121,10 +122,10 @@ export function toWire(request: CaseRequest): WireRequest {
 }
 
 /** Runs all cases in order; returns 'name: problem' lines for the ones that fail. */
-export async function runCases(send: (r: WireRequest) => Promise<WireResponse>, model: string): Promise<{ failures: string[]; ran: number }> {
+export async function runCases(send: (r: WireRequest) => Promise<WireResponse>, model: string, file = 'cases.json'): Promise<{ failures: string[]; ran: number }> {
   const vars: Record<string, string> = { MODEL: model };
   const failures: string[] = [];
-  const cases = loadCases();
+  const cases = loadCases(file);
   for (const c of cases) {
     const request = substitute(c.request, vars);
     const expect = substitute(c.expect, vars);

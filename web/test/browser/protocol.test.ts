@@ -4,6 +4,11 @@ import { launch, type Browser } from '../browser';
 import { serve, TEST_MODEL, type TestServer } from '../server';
 import { openApp, loadTestModel, pageFetch } from './page';
 import { runCases } from '../protocolRunner';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+// The proposed response_format / tools cases, while they live in their own file (see protocol/README.md).
+const TOOL_CASES = existsSync(resolve(__dirname, '..', '..', '..', 'protocol', 'cases-tools.json')) ? ['cases-tools.json'] : [];
 
 let server: TestServer;
 let browser: Browser;
@@ -14,11 +19,17 @@ for (const runtime of ['service-worker', 'web-worker']) {
   test(`shared protocol cases pass through the ${runtime}`, async () => {
     const page = await openApp(browser.context, server.url, runtime);
     await loadTestModel(page);
-    const { failures, ran } = await runCases((r) => pageFetch(page, r.path, {
+    const send = (r: Parameters<Parameters<typeof runCases>[0]>[0]) => pageFetch(page, r.path, {
       method: r.method, headers: r.headers, body: r.body ?? undefined,
-    }), TEST_MODEL);
+    });
+    const { failures, ran } = await runCases(send, TEST_MODEL);
     expect(ran).toBeGreaterThan(20);
     expect(failures).toEqual([]);
+    for (const file of TOOL_CASES) {
+      const tools = await runCases(send, TEST_MODEL, file);
+      expect(tools.ran).toBeGreaterThan(10);
+      expect(tools.failures).toEqual([]);
+    }
     await page.close();
   });
 }

@@ -21,3 +21,13 @@ test('titles are the first 60 characters; template-less prompts join contents by
   expect(titleFrom('  ' + 'x'.repeat(70))).toBe('x'.repeat(60));
   expect(templatelessPrompt([{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }])).toBe('S\nU');
 });
+
+test('the sliding window never keeps a tool result whose call it dropped', async () => {
+  const { keptHistory } = await import('../../src/chat');
+  const m = (role: 'system' | 'user' | 'assistant' | 'tool', content: string) => ({ role, content });
+  const history = [m('system', 's'), m('user', 'q'), m('assistant', ''), m('tool', 'r1'), m('tool', 'r2'), m('assistant', 'a'), m('user', 'q2'), m('assistant', 'a2')];
+  expect(keptHistory(history, 1, 0)).toEqual(history);
+  expect(keptHistory(history, 1, 2).map((x) => x.content)).toEqual(['s', 'a', 'q2', 'a2']);
+  expect(keptHistory(history, 1, 4).map((x) => x.content)).toEqual(['s', 'a', 'q2', 'a2']);
+  expect(keptHistory(history, 0, 3).map((x) => x.content)).toEqual(['a', 'q2', 'a2']);
+});
