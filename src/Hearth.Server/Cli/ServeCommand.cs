@@ -51,7 +51,14 @@ static class ServeCommand
 
             using var manager = HearthApp.DefaultManager(options);
             await using var models = HearthApp.DefaultModels(options, manager);
-            await using var app = HearthApp.BuildApp(options, models, manager);
+            WebApplication app;
+            try { app = HearthApp.BuildApp(options, models, manager); }
+            catch (InvalidDataException e)
+            {
+                Console.Error.WriteLine("hearth: " + e.Message); // a providers.json that does not parse
+                return 2;
+            }
+            await using var _ = app;
             await app.StartAsync(ct);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             // Tests and scripts read this line to find the port.
