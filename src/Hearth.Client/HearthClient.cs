@@ -54,8 +54,8 @@ public sealed class HearthClient : OpenAICompatibleChatClient, IHearth
             Str(m, "provider") ?? "local",
             !m.TryGetProperty("local", out var local) || local.ValueKind != JsonValueKind.False,
             Bool(m, "loaded"), Bool(m, "cached"),
-            m.TryGetProperty("size_bytes", out var size) && size.TryGetInt64(out var s) ? s : 0,
-            m.TryGetProperty("context_window", out var ctx) && ctx.TryGetInt32(out var c) ? c : null,
+            Long(m, "size_bytes") ?? 0,
+            (int?)Long(m, "context_window"),
             Str(m, "health"), price, Bool(m, "default"));
     }
 
@@ -85,9 +85,9 @@ public sealed class HearthClient : OpenAICompatibleChatClient, IHearth
             using var doc = JsonDocument.Parse(e.Data);
             var root = doc.RootElement;
             if (root.TryGetProperty("error", out var error)) throw OpenAIWire.ErrorOf(500, error);
-            yield return new HearthProgress(Str(root, "phase") ?? "", root.TryGetProperty("progress", out var p) && p.TryGetDouble(out var d) ? d : null,
-                root.TryGetProperty("bytes", out var b) && b.TryGetInt64(out var bytes) ? bytes : 0,
-                root.TryGetProperty("total", out var t) && t.TryGetInt64(out var total) ? total : null, Str(root, "text"));
+            yield return new HearthProgress(Str(root, "phase") ?? "", Double(root, "progress"),
+                Long(root, "bytes") ?? 0,
+                Long(root, "total"), Str(root, "text"));
         }
         throw new IOException("The load stream ended before [DONE].");
     }
@@ -114,7 +114,7 @@ public sealed class HearthClient : OpenAICompatibleChatClient, IHearth
         using var doc = await GetJsonAsync("storage", cancellationToken).ConfigureAwait(false);
         var r = doc.RootElement;
         return new HearthStorage(Str(r, "path") ?? "", r.GetProperty("models").GetInt32(), r.GetProperty("used_bytes").GetInt64(),
-            r.TryGetProperty("quota_bytes", out var q) && q.TryGetInt64(out var quota) ? quota : null, r.GetProperty("free_disk_bytes").GetInt64());
+            Long(r, "quota_bytes"), r.GetProperty("free_disk_bytes").GetInt64());
     }
 
     public async Task<HearthJob> StartPullJobAsync(string model, CancellationToken cancellationToken = default)
@@ -165,9 +165,9 @@ public sealed class HearthClient : OpenAICompatibleChatClient, IHearth
     {
         HearthProgress? progress = null;
         if (j.TryGetProperty("progress", out var p) && p.ValueKind == JsonValueKind.Object)
-            progress = new HearthProgress(Str(p, "phase") ?? "", p.TryGetProperty("progress", out var f) && f.TryGetDouble(out var d) ? d : null,
-                p.TryGetProperty("bytes", out var b) && b.TryGetInt64(out var bytes) ? bytes : 0,
-                p.TryGetProperty("total", out var t) && t.TryGetInt64(out var total) ? total : null, Str(p, "text"));
+            progress = new HearthProgress(Str(p, "phase") ?? "", Double(p, "progress"),
+                Long(p, "bytes") ?? 0,
+                Long(p, "total"), Str(p, "text"));
         return new HearthJob(Str(j, "id")!, Str(j, "kind") ?? "", Str(j, "subject") ?? "", (Str(j, "status") ?? "").ToLowerInvariant(), progress, Str(j, "error"));
     }
 
@@ -192,5 +192,7 @@ public sealed class HearthClient : OpenAICompatibleChatClient, IHearth
     }
 
     static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    static long? Long(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
+    static double? Double(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
     static bool Bool(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
 }

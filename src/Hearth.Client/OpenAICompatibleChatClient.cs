@@ -103,7 +103,7 @@ public class OpenAICompatibleChatClient : IChatClient
                 {
                     foreach (var call in toolCalls.EnumerateArray())
                     {
-                        var index = call.TryGetProperty("index", out var i) && i.TryGetInt32(out var n) ? n : calls.Count;
+                        var index = call.TryGetProperty("index", out var i) && i.ValueKind == JsonValueKind.Number && i.TryGetInt32(out var n) ? n : calls.Count;
                         if (!calls.TryGetValue(index, out var c)) c = ("", "", new System.Text.StringBuilder());
                         if (call.TryGetProperty("id", out var cid) && cid.ValueKind == JsonValueKind.String) c.Id = cid.GetString()!;
                         if (call.TryGetProperty("function", out var f))
@@ -135,7 +135,7 @@ public class OpenAICompatibleChatClient : IChatClient
         return update.Contents.Count > 0 || update.FinishReason is not null ? update : null;
     }
 
-    static long? Long(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : null;
+    static long? Long(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
 
     protected void Authorize(HttpRequestMessage request)
     {
