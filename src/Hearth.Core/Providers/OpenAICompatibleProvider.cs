@@ -90,6 +90,7 @@ public sealed class OpenAICompatibleProvider : IChatProvider
             var ids = doc.RootElement.GetProperty("data").EnumerateArray()
                 .Select(m => m.GetProperty("id").GetString()).OfType<string>().ToList();
             Health.Probed(true, null);
+            _listed = (DateTimeOffset.UtcNow, ids);
             return ids;
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException

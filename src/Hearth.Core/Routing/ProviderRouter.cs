@@ -20,6 +20,7 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
     readonly TimeProvider _time;
     readonly HttpClient _http = OpenAICompatibleChatClient.CreateHttpClient(TimeSpan.FromSeconds(5));
     volatile RouterState _state;
+    ITimer? _healthChecks;
 
     public ProviderRouter(IModelRegistry local, ProvidersFile? providers = null, HearthMetrics? metrics = null, TimeProvider? time = null)
     {
@@ -28,6 +29,7 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
         providers ??= new ProvidersFile();
         _local = new LocalProvider(local, providers.Routing.LocalPriority);
         _state = Build(providers);
+        StartHealthChecks(_state);
     }
 
     public IModelRegistry Local => _local.Registry;
@@ -40,6 +42,19 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
     {
         ProviderStore.Validate(providers);
         _state = Build(providers);
+        StartHealthChecks(_state);
+    }
+
+    /// <summary>Probes every remote provider's /models every <see cref="RoutingConfig.HealthCheckSeconds"/> (never when offline-only).</summary>
+    void StartHealthChecks(RouterState state)
+    {
+        Interlocked.Exchange(ref _healthChecks, null)?.Dispose();
+        var seconds = state.File.Routing.HealthCheckSeconds;
+        if (seconds <= 0 || state.File.Routing.OfflineOnly || state.Remotes.Count == 0) return;
+        _healthChecks = _time.CreateTimer(_ =>
+        {
+            foreach (var remote in state.Remotes) _ = remote.ProbeAsync(CancellationToken.None);
+        }, null, TimeSpan.Zero, TimeSpan.FromSeconds(seconds));
     }
 
     RouterState Build(ProvidersFile file)
@@ -114,7 +129,11 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
         throw ApiException.InvalidValue("model", $"'{model}' runs on provider '{provider.Name}'; only this machine's models are loaded and unloaded here.");
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _healthChecks, null)?.Dispose();
+        _http.Dispose();
+    }
 
     /// <summary>One configuration: providers, policy and their circuits.</summary>
     internal sealed record RouterState(ProvidersFile File, LocalProvider Local, IReadOnlyList<OpenAICompatibleProvider> Remotes, ProviderCircuits Circuits)

@@ -130,6 +130,36 @@ public sealed class RouterTests : IAsyncDisposable
         Assert.Single(_upstream.Bodies); // only the first request ever left
     }
 
+    [Fact]
+    public async Task Health_checks_probe_remote_providers_in_the_background()
+    {
+        using var router = new ProviderRouter(_registry, new ProvidersFile
+        {
+            Providers = [new ProviderConfig { Name = "up", BaseUrl = _upstream.BaseAddress.AbsoluteUri, Local = false }],
+            Routing = new RoutingConfig { HealthCheckSeconds = 0.1 },
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (_upstream.ModelRequests < 2) { Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10)); await Task.Delay(20); }
+
+        Assert.Equal("healthy", Assert.Single(await router.ListAsync(), m => m.Provider == "up").Health);
+        _upstream.ModelsDown = true;
+        var before = _upstream.ModelRequests;
+        while (_upstream.ModelRequests < before + 2) { Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10)); await Task.Delay(20); }
+        Assert.Equal("unhealthy", Assert.Single(await router.ListAsync(), m => m.Provider == "up").Health);
+
+        router.Configure(new ProvidersFile
+        {
+            Providers = [new ProviderConfig { Name = "up", BaseUrl = _upstream.BaseAddress.AbsoluteUri, Local = false, Models = ["m"] }],
+            Routing = new RoutingConfig { OfflineOnly = true, HealthCheckSeconds = 0.1 },
+        });
+        var listed = Assert.Single(await router.ListAsync(), m => m.Provider == "up");
+        Assert.Equal("offline", listed.Health);
+        await Task.Delay(300); // let a probe already in flight land
+        var seen = _upstream.ModelRequests;
+        await Task.Delay(400);
+        Assert.Equal(seen, _upstream.ModelRequests); // offline-only: no more probes
+    }
+
     public async ValueTask DisposeAsync()
     {
         _router.Dispose();

@@ -18,7 +18,13 @@ public sealed class ScriptedUpstream : IAsyncDisposable
     readonly WebApplication _app;
     readonly Queue<Func<HttpContext, Task>> _script = new();
 
+    int _modelRequests;
+
     public List<string> Bodies { get; } = [];
+    /// <summary>GET /v1/models requests so far (health probes, listings).</summary>
+    public int ModelRequests => Volatile.Read(ref _modelRequests);
+    /// <summary>Answer /v1/models with a 503.</summary>
+    public bool ModelsDown { get; set; }
     public Uri BaseAddress { get; }
 
     public ScriptedUpstream()
@@ -36,7 +42,11 @@ public sealed class ScriptedUpstream : IAsyncDisposable
             lock (_script) next = _script.Count > 0 ? _script.Dequeue() : Stream("default reply");
             await next(http);
         });
-        _app.MapGet("/v1/models", () => Results.Json(new { data = new[] { new { id = "m" } } }));
+        _app.MapGet("/v1/models", () =>
+        {
+            Interlocked.Increment(ref _modelRequests);
+            return ModelsDown ? Results.StatusCode(503) : Results.Json(new { data = new[] { new { id = "m" } } });
+        });
         _app.StartAsync().GetAwaiter().GetResult();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/v1/");
     }
