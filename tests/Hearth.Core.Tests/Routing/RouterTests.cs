@@ -50,6 +50,27 @@ public sealed class RouterTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_decision_is_traced()
+    {
+        var spans = new List<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "Hearth",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { lock (spans) spans.Add(a); },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        _upstream.Then(ScriptedUpstream.Status(503, "busy"));
+        await ChatAsync("up/fake");
+
+        System.Diagnostics.Activity span;
+        lock (spans) span = spans.Single(a => a.DisplayName == "route up/fake" && (string?)a.GetTagItem("hearth.route.candidates") == "up/fake,local/fake");
+        Assert.Equal("local", span.GetTagItem("hearth.provider"));
+        var passed = Assert.Single(span.Events, e => e.Name == "passed_over");
+        Assert.Contains(passed.Tags, t => t.Key == "reason" && (string?)t.Value == "HTTP 503 busy");
+    }
+
+    [Fact]
     public async Task A_bad_request_is_not_retried_elsewhere()
     {
         _upstream.Then(ScriptedUpstream.Status(400, "invalid_value"));
