@@ -98,21 +98,11 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
             try { eager = await state.Local.GetChatClientAsync(name, keepAlive, cancellationToken).ConfigureAwait(false); }
             catch (Exception e) when (provider is null && state.Remotes.Count > 0 && e is Registry.ModelNotFoundException or Models.ModelNotFoundException)
             {
-                // Not here; another provider may have it (else it is the 404 it always was).
-                if (!await OfferedRemotelyAsync(state, name, cancellationToken).ConfigureAwait(false)) throw;
+                // Not here. Whether another provider has it is asked when the request runs, under its own rules
+                // (a private or offline request asks no one off the device); no one having it is the same 404.
             }
         }
         return new RoutedChatClient(this, state, model, provider, name, eager, keepAlive);
-    }
-
-    static async Task<bool> OfferedRemotelyAsync(RouterState state, string name, CancellationToken ct)
-    {
-        foreach (var p in state.Remotes)
-        {
-            // Offline-only: the configured lists are asked, never the network.
-            if (state.File.Routing.OfflineOnly ? p.ConfiguredModels.Contains(name) : await p.OffersAsync(name, ct).ConfigureAwait(false)) return true;
-        }
-        return false;
     }
 
     public Task<ModelDescriptor> LoadAsync(string model, IProgress<ModelLoadProgress>? progress, TimeSpan? keepAlive = null, CancellationToken cancellationToken = default) =>

@@ -62,13 +62,14 @@ public sealed class RoutedChatClient : IChatClient
             if (attempt.Failure is { } failure)
             {
                 var reason = ProviderFailures.Reason(failure);
-                _router.Metrics?.ProviderAttempt(provider.Name, failure is Polly.CircuitBreaker.BrokenCircuitException ? "skipped" : "fallback");
-                activity?.AddEvent(new ActivityEvent("passed_over", tags: new() { ["provider"] = provider.Name, ["model"] = model, ["reason"] = reason }));
                 if (!ProviderFailures.CanFallBack(failure))
                 {
                     _router.Metrics?.ProviderAttempt(provider.Name, "failed");
+                    activity?.AddEvent(new ActivityEvent("failed", tags: new() { ["provider"] = provider.Name, ["model"] = model, ["reason"] = reason }));
                     throw ProviderFailures.ForClient(provider.Name, failure);
                 }
+                _router.Metrics?.ProviderAttempt(provider.Name, failure is Polly.CircuitBreaker.BrokenCircuitException ? "skipped" : "fallback");
+                activity?.AddEvent(new ActivityEvent("passed_over", tags: new() { ["provider"] = provider.Name, ["model"] = model, ["reason"] = reason }));
                 passedOver.Add($"{provider.Name}: {reason}");
                 failures.Add(failure);
                 continue;

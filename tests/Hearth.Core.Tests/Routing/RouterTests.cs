@@ -152,6 +152,26 @@ public sealed class RouterTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_private_request_asks_nothing_of_remote_providers_not_even_their_models()
+    {
+        using var router = new ProviderRouter(_registry, new ProvidersFile
+        {
+            Providers = [new ProviderConfig { Name = "up", BaseUrl = _upstream.BaseAddress.AbsoluteUri, Local = false }], // models: asked from /models
+        });
+        using var client = await router.GetChatClientAsync("m");
+        var secret = new ChatOptions { AdditionalProperties = new() { [RouteOptions.HeaderKey] = "private" } };
+        var e = await Assert.ThrowsAsync<ApiException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "my secret")], secret));
+        Assert.Equal("private_requires_local", e.Code);
+        Assert.Equal(0, _upstream.ModelRequests);
+        Assert.Empty(_upstream.Bodies);
+
+        // The same request without privacy finds "m" upstream by asking.
+        var open = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+        Assert.Equal("default reply", open.Text);
+        Assert.Equal(1, _upstream.ModelRequests);
+    }
+
+    [Fact]
     public async Task Health_checks_probe_remote_providers_in_the_background()
     {
         using var router = new ProviderRouter(_registry, new ProvidersFile
