@@ -36,9 +36,10 @@ namespace Hearth.Server
             var memory = new MemoryOptions { WindowTokens = options.MemoryWindowTokens };
             // Every request's model goes through the router: this machine's models plus HEARTH_HOME/providers.json.
             var providers = new ProviderStore(options.Home);
-            var router = models as ProviderRouter ?? new ProviderRouter(models, providers.Load(), metrics);
+            var bridge = new BrowserBridge(); // pages offering their in-browser engine: provider "browser"
+            var router = models as ProviderRouter ?? new ProviderRouter(models, providers.Load(), metrics, attached: [bridge]);
             builder.Services.AddSingleton(options).AddSingleton<IModelRegistry>(router).AddSingleton(metrics).AddSingleton(store).AddSingleton(memory)
-                .AddSingleton(providers).AddSingleton(_ => router)
+                .AddSingleton(providers).AddSingleton(_ => router).AddSingleton(bridge)
                 .AddSingleton(new RequestQueue(options.MaxConcurrentRequests, options.MaxQueuedRequests, metrics))
                 .AddSingleton<ChatCompletionHandler>();
             if (manager is not null) builder.Services.AddSingleton(manager);
@@ -49,6 +50,7 @@ namespace Hearth.Server
             metrics.LoadedModels = () => router.Local.ListAsync().GetAwaiter().GetResult().Count(m => m.Loaded); // this machine's only: no network
             app.UseMiddleware<ErrorHandling>();
             app.UseMiddleware<HostGuard>();
+            app.UseWebSockets();
             WebUi.Use(app, options.WebRoot);
 
             app.MapPost("/v1/chat/completions", ChatRoutes.Completions);
@@ -65,6 +67,7 @@ namespace Hearth.Server
             app.MapMethods("/v1/conversations/{id}", ["PATCH"], ConversationRoutes.Update);
             app.MapDelete("/v1/conversations/{id}", ConversationRoutes.Delete);
             app.MapGet("/v1/conversations/{id}/messages", ConversationRoutes.Messages);
+            app.Map("/v1/bridge", BridgeRoutes.Connect); // WebSocket: in-browser engines as provider "browser"
             app.MapProviders();         // /v1/providers, /v1/routing: other servers, the cloud, and how requests pick among them
             app.MapGet("/metrics", MetricsRoutes.Prometheus);
             app.MapFallback("/v1/{**path}", NotFound.Route);

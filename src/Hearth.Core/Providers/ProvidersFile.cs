@@ -56,7 +56,7 @@ public sealed partial class ProviderConfig
     public void Validate()
     {
         if (!NamePattern().IsMatch(Name)) throw new ArgumentException($"Provider name '{Name}' must be lower case letters, digits, '-' or '_'.", "name");
-        if (Name is "local" or "hf.co" or "default") throw new ArgumentException($"'{Name}' is reserved.", "name");
+        if (Name is "local" or "browser" or "hf.co" or "default") throw new ArgumentException($"'{Name}' is reserved.", "name");
         if (Kind is not ("openai" or "hearth")) throw new ArgumentException($"Provider kind '{Kind}' is not one of openai, hearth.", "kind");
         if (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
             throw new ArgumentException($"base_url '{BaseUrl}' is not an http(s) URL.", "base_url");

@@ -22,9 +22,14 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
     volatile RouterState _state;
     ITimer? _healthChecks;
 
-    public ProviderRouter(IModelRegistry local, ProvidersFile? providers = null, HearthMetrics? metrics = null, TimeProvider? time = null)
+    readonly IReadOnlyList<IChatProvider> _attached;
+
+    /// <param name="attached">Providers that are not configured but attached by the host, e.g. the <see cref="BrowserBridge"/>.</param>
+    public ProviderRouter(IModelRegistry local, ProvidersFile? providers = null, HearthMetrics? metrics = null, TimeProvider? time = null,
+        IEnumerable<IChatProvider>? attached = null)
     {
         _metrics = metrics;
+        _attached = [.. attached ?? []];
         _time = time ?? TimeProvider.System;
         providers ??= new ProvidersFile();
         _local = new LocalProvider(local, providers.Routing.LocalPriority);
@@ -62,7 +67,7 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
         var remotes = file.Providers.Select(p => new OpenAICompatibleProvider(p, _http)).ToList();
         var circuits = new ProviderCircuits(file.Routing, _metrics, _time);
         foreach (var r in remotes) r.Health.Circuit = () => circuits.StateOf(r.Name);
-        return new RouterState(file, new LocalProvider(_local.Registry, file.Routing.LocalPriority), remotes, circuits);
+        return new RouterState(file, new LocalProvider(_local.Registry, file.Routing.LocalPriority), remotes, circuits, _attached);
     }
 
     public async Task<IReadOnlyList<ModelDescriptor>> ListAsync(CancellationToken cancellationToken = default)
@@ -83,6 +88,11 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
             });
         })).ConfigureAwait(false);
         list.AddRange(remote.SelectMany(r => r));
+        foreach (var p in state.Attached)
+            list.AddRange((await p.ListAsync(cancellationToken).ConfigureAwait(false)).Select(m => m with
+            {
+                Id = $"{p.Name}/{m.Id}", OwnedBy = p.Name, Provider = p.Name, Local = p.IsLocal, Health = "healthy", Price = p.PriceOf(m.Id),
+            }));
         return list;
     }
 
@@ -96,7 +106,7 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
             // This machine's model is loaded now, as before routing existed: a name that is no model is a 404 before
             // anything starts, and the context guard and memory window can ask the model its size.
             try { eager = await state.Local.GetChatClientAsync(name, keepAlive, cancellationToken).ConfigureAwait(false); }
-            catch (Exception e) when (provider is null && state.Remotes.Count > 0 && e is Registry.ModelNotFoundException or Models.ModelNotFoundException)
+            catch (Exception e) when (provider is null && state.Others.Any() && e is Registry.ModelNotFoundException or Models.ModelNotFoundException)
             {
                 // Not here. Whether another provider has it is asked when the request runs, under its own rules
                 // (a private or offline request asks no one off the device); no one having it is the same 404.
@@ -126,9 +136,11 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
     }
 
     /// <summary>One configuration: providers, policy and their circuits.</summary>
-    internal sealed record RouterState(ProvidersFile File, LocalProvider Local, IReadOnlyList<OpenAICompatibleProvider> Remotes, ProviderCircuits Circuits)
+    internal sealed record RouterState(ProvidersFile File, LocalProvider Local, IReadOnlyList<OpenAICompatibleProvider> Remotes, ProviderCircuits Circuits,
+        IReadOnlyList<IChatProvider> Attached)
     {
-        public IEnumerable<IChatProvider> All => [Local, .. Remotes];
+        /// <summary>Every provider but this machine's engine.</summary>
+        public IEnumerable<IChatProvider> Others => [.. Remotes, .. Attached];
 
         /// <summary>"provider/model" when the prefix names a provider; otherwise a bare id (which may contain '/').</summary>
         public (IChatProvider? Provider, string Name) Parse(string model)
@@ -138,7 +150,7 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
             {
                 var prefix = model[..slash];
                 if (prefix == LocalProvider.ProviderName) return (Local, model[(slash + 1)..]);
-                if (Remotes.FirstOrDefault(r => r.Name == prefix) is { } remote) return (remote, model[(slash + 1)..]);
+                if (Others.FirstOrDefault(r => r.Name == prefix) is { } other) return (other, model[(slash + 1)..]);
             }
             return (null, model);
         }

@@ -185,7 +185,7 @@ public sealed class RoutedChatClient : IChatClient
         var offering = new List<IChatProvider>();
         if (_provider is not LocalProvider && (_eagerLocal is not null || _provider is not null && await _state.Local.OffersAsync(_name, cancellationToken).ConfigureAwait(false)))
             offering.Add(_state.Local);
-        foreach (var remote in _state.Remotes)
+        foreach (var remote in _state.Others)
             if (remote != _provider && Allowed(remote, fallback: _provider is not null || offering.Count > 0)
                 && await remote.OffersAsync(_name, cancellationToken).ConfigureAwait(false))
                 offering.Add(remote);
