@@ -105,14 +105,27 @@ public sealed class ProviderRouter : IModelRegistry, IDisposable
         {
             // This machine's model is loaded now, as before routing existed: a name that is no model is a 404 before
             // anything starts, and the context guard and memory window can ask the model its size.
+            Exception? notHere = null;
             try { eager = await state.Local.GetChatClientAsync(name, keepAlive, cancellationToken).ConfigureAwait(false); }
-            catch (Exception e) when (provider is null && state.Others.Any() && e is Registry.ModelNotFoundException or Models.ModelNotFoundException)
-            {
-                // Not here. Whether another provider has it is asked when the request runs, under its own rules
-                // (a private or offline request asks no one off the device); no one having it is the same 404.
-            }
+            catch (Exception e) when (provider is null && e is Registry.ModelNotFoundException or Models.ModelNotFoundException) { notHere = e; }
+            // Not here: the same 404 as ever, unless another provider may have it. Providers that must be asked over
+            // the network are asked when the request runs, under its own rules (a private request asks no one).
+            if (notHere is not null && !await MayBeElsewhereAsync(state, name, cancellationToken).ConfigureAwait(false))
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(notHere);
         }
         return new RoutedChatClient(this, state, model, provider, name, eager, keepAlive);
+    }
+
+    /// <summary>Whether a provider other than this machine's may serve the model, without asking anyone over the network.</summary>
+    static async Task<bool> MayBeElsewhereAsync(RouterState state, string name, CancellationToken ct)
+    {
+        foreach (var p in state.Others)
+        {
+            if (p is OpenAICompatibleProvider remote ? remote.ConfiguredModels.Count == 0 || remote.ConfiguredModels.Contains(name)
+                : await p.OffersAsync(name, ct).ConfigureAwait(false))
+                return true;
+        }
+        return false;
     }
 
     public Task<ModelDescriptor> LoadAsync(string model, IProgress<ModelLoadProgress>? progress, TimeSpan? keepAlive = null, CancellationToken cancellationToken = default) =>
