@@ -46,6 +46,7 @@ public sealed partial class ProviderConfig
     /// <summary>How long a request waits for the first token before it moves on (null: 60 s).</summary>
     public int? FirstTokenTimeoutMs { get; set; }
 
+    [JsonIgnore]
     public bool IsLocal => Local ?? (Uri.TryCreate(BaseUrl, UriKind.Absolute, out var u) && u.IsLoopback);
 
     /// <summary>The API key: the file's, else the environment variable's.</summary>

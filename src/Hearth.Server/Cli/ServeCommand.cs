@@ -65,6 +65,10 @@ static class ServeCommand
             Console.WriteLine($"Hearth listening on {address}");
             Console.WriteLine($"Conversations: {Core.Service.HearthHome.ConversationsDb(options.Home)}");
             Console.WriteLine($"Default model: {models.DefaultModel} (loaded, and downloaded if need be, on first use)");
+            var routing = app.Services.GetRequiredService<Core.Routing.ProviderRouter>().Configuration;
+            foreach (var p in routing.Providers)
+                Console.WriteLine($"Provider: {p.Name} at {p.BaseUrl} ({(p.IsLocal ? "local" : "not local")}): models {p.Name}/<model>");
+            if (routing.Routing.OfflineOnly) Console.WriteLine("Offline only: no request leaves this device.");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
