@@ -1,7 +1,9 @@
 using Hearth.Core.Chat;
 using Hearth.Core.Memory;
 using Hearth.Core.Models;
+using Hearth.Core.Providers;
 using Hearth.Core.Registry;
+using Hearth.Core.Routing;
 using Hearth.Core.Service;
 using Hearth.Core.Telemetry;
 using Hearth.Server;
@@ -32,7 +34,12 @@ namespace Hearth.Server
             var metrics = new HearthMetrics();
             var store = ConversationStore.Open(HearthHome.ConversationsDb(options.Home));
             var memory = new MemoryOptions { WindowTokens = options.MemoryWindowTokens };
-            builder.Services.AddSingleton(options).AddSingleton(models).AddSingleton(metrics).AddSingleton(store).AddSingleton(memory)
+            // Every request's model goes through the router: this machine's models plus HEARTH_HOME/providers.json.
+            var providers = new ProviderStore(options.Home);
+            var bridge = new BrowserBridge(); // pages offering their in-browser engine: provider "browser"
+            var router = models as ProviderRouter ?? new ProviderRouter(models, providers.Load(), metrics, attached: [bridge]);
+            builder.Services.AddSingleton(options).AddSingleton<IModelRegistry>(router).AddSingleton(metrics).AddSingleton(store).AddSingleton(memory)
+                .AddSingleton(providers).AddSingleton(_ => router).AddSingleton(bridge)
                 .AddSingleton(new RequestQueue(options.MaxConcurrentRequests, options.MaxQueuedRequests, metrics))
                 .AddSingleton<ChatCompletionHandler>();
             if (manager is not null) builder.Services.AddSingleton(manager);
@@ -40,9 +47,10 @@ namespace Hearth.Server
             if (models is ModelRegistry registry) builder.Services.AddSingleton(registry.Host);
 
             var app = builder.Build();
-            metrics.LoadedModels = () => models.ListAsync().GetAwaiter().GetResult().Count(m => m.Loaded);
+            metrics.LoadedModels = () => router.Local.ListAsync().GetAwaiter().GetResult().Count(m => m.Loaded); // this machine's only: no network
             app.UseMiddleware<ErrorHandling>();
             app.UseMiddleware<HostGuard>();
+            app.UseWebSockets();
             WebUi.Use(app, options.WebRoot);
 
             app.MapPost("/v1/chat/completions", ChatRoutes.Completions);
@@ -59,6 +67,8 @@ namespace Hearth.Server
             app.MapMethods("/v1/conversations/{id}", ["PATCH"], ConversationRoutes.Update);
             app.MapDelete("/v1/conversations/{id}", ConversationRoutes.Delete);
             app.MapGet("/v1/conversations/{id}/messages", ConversationRoutes.Messages);
+            app.Map("/v1/bridge", BridgeRoutes.Connect); // WebSocket: in-browser engines as provider "browser"
+            app.MapProviders();         // /v1/providers, /v1/routing: other servers, the cloud, and how requests pick among them
             app.MapGet("/metrics", MetricsRoutes.Prometheus);
             app.MapFallback("/v1/{**path}", NotFound.Route);
             return app;

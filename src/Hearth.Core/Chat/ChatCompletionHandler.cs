@@ -16,9 +16,14 @@ public sealed class ChatCompletionHandler(IModelRegistry models, ConversationSto
     public const string ConversationHeader = "x-conversation-id";
 
     /// <summary>Everything that can be refused is refused here, before a response starts.</summary>
-    public async Task<ChatCompletion> StartAsync(ReadOnlyMemory<byte> body, string? conversationHeader, CancellationToken cancellationToken)
+    public Task<ChatCompletion> StartAsync(ReadOnlyMemory<byte> body, string? conversationHeader, CancellationToken cancellationToken) =>
+        StartAsync(body, conversationHeader, routeHeader: null, cancellationToken);
+
+    /// <param name="routeHeader">The request's <c>x-hearth-route</c> header (routing overrides), if any.</param>
+    public async Task<ChatCompletion> StartAsync(ReadOnlyMemory<byte> body, string? conversationHeader, string? routeHeader, CancellationToken cancellationToken)
     {
         var request = ChatRequestParser.Parse(body);
+        if (routeHeader is not null) request.Options.AdditionalProperties![Routing.RouteOptions.HeaderKey] = Routing.RouteOptions.ParseHeader(routeHeader);
         if (conversationHeader is not null && request.ConversationId is not null && conversationHeader != request.ConversationId)
             throw ApiException.InvalidValue("conversation_id", $"the body names conversation '{request.ConversationId}' but the {ConversationHeader} header names '{conversationHeader}'.");
         if (request.MemoryWindow is int window) request.Options.AdditionalProperties![MemoryOptions.WindowKey] = window;
@@ -26,6 +31,8 @@ public sealed class ChatCompletionHandler(IModelRegistry models, ConversationSto
         var model = await ModelClient(request.Model, request.KeepAlive, cancellationToken);
         try
         {
+            // Where the router sends the request shows in the response header and in each saved message.
+            if (model.GetService(typeof(Routing.RouteDecision)) is Routing.RouteDecision decision) request.Options.AdditionalProperties![Routing.RouteDecision.Key] = decision;
             var conversationId = conversationHeader ?? request.ConversationId;
             var created = false;
             if (conversationId is not null)

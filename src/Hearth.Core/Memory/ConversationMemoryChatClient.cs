@@ -52,7 +52,8 @@ public sealed class ConversationMemoryChatClient(IChatClient inner, Conversation
         {
             // Saved even when the caller is gone (its token is cancelled), and only once something was generated.
             if (reply.Started)
-                await store.AppendAsync(conversationId, [.. plan.NewMessages.Select(MessageRecords.ToNew), reply.ToRecord(chatOptions.ModelId, options.Provider, !completed)],
+                await store.AppendAsync(conversationId, [.. plan.NewMessages.Select(MessageRecords.ToNew), reply.ToRecord(Routing.RouteDecision.Of(chatOptions)?.Model ?? chatOptions.ModelId,
+                    Routing.RouteDecision.Of(chatOptions)?.Provider ?? options.Provider, !completed)],
                     chatOptions.ModelId, CancellationToken.None);
         }
     }

@@ -60,6 +60,7 @@ public static class ChatRequestParser
                 case "conversation_id": conversationId = String(v, "conversation_id"); break;
                 case "memory_window": memoryWindow = Int(v, "memory_window", 0, int.MaxValue); break;
                 case "keep_alive": keepAlive = KeepAliveOf(v); break;
+                case "routing": options.AdditionalProperties[Routing.RouteOptions.BodyKey] = Routing.RouteOptions.ParseBody(v); break;
                 default:
                     if (Inert.Contains(p.Name)) break;
                     throw ApiException.Unsupported(p.Name, "this server does not support it.");

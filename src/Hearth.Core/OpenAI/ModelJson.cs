@@ -29,8 +29,20 @@ public static class ModelJson
                 w.WriteNumber("size", m.SizeBytes);
                 w.WriteNumber("size_bytes", m.SizeBytes); // the browser runtime's name for it
                 if (m.Quantization is null) w.WriteNull("quantization"); else w.WriteString("quantization", m.Quantization);
-                w.WriteString("engine", "hearth");
+                w.WriteString("engine", m.Provider == "local" ? "hearth" : m.Provider);
                 if (m.IsDefault) w.WriteBoolean("default", true);
+                // Routing: who runs it, whether it stays on this device, its health and price (when known).
+                w.WriteString("provider", m.Provider);
+                w.WriteBoolean("local", m.Local);
+                if (m.Health is null) w.WriteNull("health"); else w.WriteString("health", m.Health);
+                if (m.Price is { } price)
+                {
+                    w.WriteStartObject("pricing");
+                    w.WriteNumber("input_per_million", price.InputPerMillion);
+                    w.WriteNumber("output_per_million", price.OutputPerMillion);
+                    w.WriteString("currency", "USD");
+                    w.WriteEndObject();
+                }
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -14,6 +14,7 @@ static class HearthCli
         root.Subcommands.Add(ModelCommands.CreateList());
         root.Subcommands.Add(ModelCommands.CreateRm());
         root.Subcommands.Add(PsCommand.Create());
+        root.Subcommands.Add(ProvidersCommand.Create());
         return root;
     }
 

@@ -57,13 +57,24 @@ static class ServeCommand
 
             using var manager = HearthApp.DefaultManager(options);
             await using var models = HearthApp.DefaultModels(options, manager);
-            await using var app = HearthApp.BuildApp(options, models, manager);
+            WebApplication app;
+            try { app = HearthApp.BuildApp(options, models, manager); }
+            catch (InvalidDataException e)
+            {
+                Console.Error.WriteLine("hearth: " + e.Message); // a providers.json that does not parse
+                return 2;
+            }
+            await using var _ = app;
             await app.StartAsync(ct);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             // Tests and scripts read this line to find the port.
             Console.WriteLine($"Hearth listening on {address}");
             Console.WriteLine($"Conversations: {Core.Service.HearthHome.ConversationsDb(options.Home)}");
             Console.WriteLine($"Default model: {models.DefaultModel} (loaded, and downloaded if need be, on first use)");
+            var routing = app.Services.GetRequiredService<Core.Routing.ProviderRouter>().Configuration;
+            foreach (var p in routing.Providers)
+                Console.WriteLine($"Provider: {p.Name} at {p.BaseUrl} ({(p.IsLocal ? "local" : "not local")}): models {p.Name}/<model>");
+            if (routing.Routing.OfflineOnly) Console.WriteLine("Offline only: no request leaves this device.");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });

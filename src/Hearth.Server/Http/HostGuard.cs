@@ -33,11 +33,11 @@ sealed class HostGuard(RequestDelegate next, ServerOptions options)
             var h = http.Response.Headers;
             h.AccessControlAllowOrigin = origin;
             h.Vary = "Origin";
-            h.AccessControlExposeHeaders = "x-conversation-id, retry-after";
+            h.AccessControlExposeHeaders = "x-conversation-id, x-hearth-provider, retry-after";
             if (HttpMethods.IsOptions(http.Request.Method))
             {
                 h.AccessControlAllowMethods = "GET, POST, PATCH, DELETE, OPTIONS";
-                h.AccessControlAllowHeaders = "authorization, content-type, x-conversation-id";
+                h.AccessControlAllowHeaders = "authorization, content-type, x-conversation-id, x-hearth-route";
                 h.AccessControlMaxAge = "600";
                 http.Response.StatusCode = 204;
                 return;

@@ -4,6 +4,7 @@ import './style.css';
 import { startHearth, getEngine, type Hearth } from '../main';
 import type { HearthConfig, RuntimeChoice } from '../config';
 import { readSse } from '../sse';
+import { offerEngine } from '../bridge';
 import { requestPersistence } from '../modelStore';
 
 interface ModelInfo { id: string; cached: boolean; compatible: boolean; loaded: boolean; engine: string; size_bytes: number | null; incompatible_reason?: string }
@@ -189,7 +190,8 @@ async function boot() {
   watchOnline();
   const hearth = await startHearth(await readConfig());
   (globalThis as unknown as { hearth: Hearth }).hearth = hearth;
-  (globalThis as unknown as { hearthApi: unknown }).hearthApi = { getEngine };
+  // offerEngine: lend this page's runtime to a Hearth server as provider browser/<model> (bridge.ts).
+  (globalThis as unknown as { hearthApi: unknown }).hearthApi = { getEngine, offerEngine };
   showRuntime(hearth);
   void requestPersistence().then(refreshStorage);
   $('new-chat').onclick = () => openConversation(null);

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Hearth.Client;
+
+/// <summary>Writes chat requests and reads stream chunks and errors in the OpenAI wire format.</summary>
+public static class OpenAIWire
+{
+    /// <summary>A streaming <c>/chat/completions</c> body for <paramref name="model"/>.</summary>
+    public static byte[] RequestBody(string model, IEnumerable<ChatMessage> messages, ChatOptions? options, Action<Utf8JsonWriter, ChatOptions?>? extra = null)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("model", model);
+            w.WriteStartArray("messages");
+            foreach (var m in messages) WriteMessage(w, m);
+            w.WriteEndArray();
+            w.WriteBoolean("stream", true);
+            w.WriteStartObject("stream_options");
+            w.WriteBoolean("include_usage", true);
+            w.WriteEndObject();
+            if (options is not null)
+            {
+                if (options.Temperature is float t) w.WriteNumber("temperature", t);
+                if (options.TopP is float p) w.WriteNumber("top_p", p);
+                if (options.TopK is int k) w.WriteNumber("top_k", k);
+                if (options.MaxOutputTokens is int max) w.WriteNumber("max_tokens", max);
+                if (options.Seed is long seed) w.WriteNumber("seed", seed);
+                if (options.FrequencyPenalty is float fp) w.WriteNumber("frequency_penalty", fp);
+                if (options.PresencePenalty is float pp) w.WriteNumber("presence_penalty", pp);
+                if (options.StopSequences is { Count: > 0 } stop)
+                {
+                    w.WriteStartArray("stop");
+                    foreach (var s in stop) w.WriteStringValue(s);
+                    w.WriteEndArray();
+                }
+                WriteTools(w, options);
+            }
+            extra?.Invoke(w, options);
+            w.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    static void WriteMessage(Utf8JsonWriter w, ChatMessage m)
+    {
+        w.WriteStartObject();
+        var result = m.Contents.OfType<FunctionResultContent>().FirstOrDefault();
+        if (m.Role == ChatRole.Tool && result is not null)
+        {
+            w.WriteString("role", "tool");
+            w.WriteString("tool_call_id", result.CallId);
+            w.WriteString("content", result.Result as string ?? JsonSerializer.Serialize(result.Result));
+            w.WriteEndObject();
+            return;
+        }
+        w.WriteString("role", m.Role.Value);
+        if (m.AuthorName is not null) w.WriteString("name", m.AuthorName);
+        w.WriteString("content", m.Text);
+        var calls = m.Contents.OfType<FunctionCallContent>().ToList();
+        if (calls.Count > 0)
+        {
+            w.WriteStartArray("tool_calls");
+            foreach (var c in calls)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", c.CallId);
+                w.WriteString("type", "function");
+                w.WriteStartObject("function");
+                w.WriteString("name", c.Name);
+                w.WriteString("arguments", JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>()));
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    static void WriteTools(Utf8JsonWriter w, ChatOptions options)
+    {
+        var functions = options.Tools?.OfType<AIFunctionDeclaration>().ToList() ?? [];
+        if (functions.Count == 0) return;
+        w.WriteStartArray("tools");
+        foreach (var f in functions)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "function");
+            w.WriteStartObject("function");
+            w.WriteString("name", f.Name);
+            if (!string.IsNullOrEmpty(f.Description)) w.WriteString("description", f.Description);
+            w.WritePropertyName("parameters");
+            f.JsonSchema.WriteTo(w);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        switch (options.ToolMode)
+        {
+            case NoneChatToolMode: w.WriteString("tool_choice", "none"); break;
+            case RequiredChatToolMode { RequiredFunctionName: { } name }:
+                w.WriteStartObject("tool_choice");
+                w.WriteString("type", "function");
+                w.WriteStartObject("function");
+                w.WriteString("name", name);
+                w.WriteEndObject();
+                w.WriteEndObject();
+                break;
+            case RequiredChatToolMode: w.WriteString("tool_choice", "required"); break;
+        }
+    }
+
+    /// <summary>The error a non-success response carries (OpenAI's <c>{"error":{...}}</c> when it is one).</summary>
+    public static HearthException Error(int status, string body, int? retryAfter = null)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var e))
+                return ErrorOf(status, e, retryAfter);
+        }
+        catch (JsonException) { }
+        return new HearthException(status, $"HTTP {status}: {(body.Length > 300 ? body[..300] : body)}", status >= 500 ? "server_error" : "invalid_request_error") { RetryAfterSeconds = retryAfter };
+    }
+
+    /// <summary>An error object as an exception (in a body or a stream's error event).</summary>
+    public static HearthException ErrorOf(int status, JsonElement e, int? retryAfter = null)
+    {
+        if (e.ValueKind == JsonValueKind.String) return new HearthException(status, e.GetString()!) { RetryAfterSeconds = retryAfter };
+        return new HearthException(status, Str(e, "message") ?? "error", Str(e, "type"), Str(e, "code"), Str(e, "param")) { RetryAfterSeconds = retryAfter };
+    }
+
+    static string? Str(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}
