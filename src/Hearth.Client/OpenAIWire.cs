@@ -37,6 +37,7 @@ public static class OpenAIWire
                     w.WriteEndArray();
                 }
                 WriteTools(w, options);
+                WriteResponseFormat(w, options.ResponseFormat);
             }
             extra?.Invoke(w, options);
             w.WriteEndObject();
@@ -77,6 +78,37 @@ public static class OpenAIWire
             w.WriteEndArray();
         }
         w.WriteEndObject();
+    }
+
+    /// <summary>OpenAI's <c>response_format</c>: text, json_object, or json_schema with its name and schema.</summary>
+    static void WriteResponseFormat(Utf8JsonWriter w, ChatResponseFormat? format)
+    {
+        switch (format)
+        {
+            case null: return;
+            case ChatResponseFormatText:
+                w.WriteStartObject("response_format");
+                w.WriteString("type", "text");
+                w.WriteEndObject();
+                return;
+            case ChatResponseFormatJson { Schema: null }:
+                w.WriteStartObject("response_format");
+                w.WriteString("type", "json_object");
+                w.WriteEndObject();
+                return;
+            case ChatResponseFormatJson json:
+                w.WriteStartObject("response_format");
+                w.WriteString("type", "json_schema");
+                w.WriteStartObject("json_schema");
+                w.WriteString("name", json.SchemaName ?? "response");
+                if (json.SchemaDescription is { } description) w.WriteString("description", description);
+                w.WritePropertyName("schema");
+                json.Schema.Value.WriteTo(w);
+                w.WriteBoolean("strict", true);
+                w.WriteEndObject();
+                w.WriteEndObject();
+                return;
+        }
     }
 
     static void WriteTools(Utf8JsonWriter w, ChatOptions options)
