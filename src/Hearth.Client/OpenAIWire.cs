@@ -38,6 +38,7 @@ public static class OpenAIWire
                 }
                 WriteTools(w, options);
                 WriteResponseFormat(w, options.ResponseFormat);
+                WriteSamplingExtras(w, options.AdditionalProperties);
             }
             extra?.Invoke(w, options);
             w.WriteEndObject();
@@ -78,6 +79,24 @@ public static class OpenAIWire
             w.WriteEndArray();
         }
         w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Sampling settings beyond ChatOptions' own, under their wire names: OpenAI's <c>logit_bias</c>, and the
+    /// <c>min_p</c> and <c>repeat_penalty</c> that llama.cpp's server, vLLM and Hearth take. Sent only when set, so an
+    /// upstream that cannot honour one refuses the request rather than ignoring it silently here.
+    /// </summary>
+    static void WriteSamplingExtras(Utf8JsonWriter w, AdditionalPropertiesDictionary? extras)
+    {
+        if (extras is null) return;
+        if (extras.TryGetValue("logit_bias", out var bias) && bias is IEnumerable<KeyValuePair<int, float>> pairs)
+        {
+            w.WriteStartObject("logit_bias");
+            foreach (var (token, value) in pairs) w.WriteNumber(token.ToString(System.Globalization.CultureInfo.InvariantCulture), value);
+            w.WriteEndObject();
+        }
+        foreach (var key in (string[])["min_p", "repeat_penalty"])
+            if (extras.TryGetValue(key, out var v) && v is float f) w.WriteNumber(key, f);
     }
 
     /// <summary>OpenAI's <c>response_format</c>: text, json_object, or json_schema with its name and schema.</summary>

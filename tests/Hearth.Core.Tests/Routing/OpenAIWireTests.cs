@@ -29,4 +29,17 @@ public sealed class OpenAIWireTests
         Assert.Equal("text", Body(new ChatOptions { ResponseFormat = ChatResponseFormat.Text }).GetProperty("response_format").GetProperty("type").GetString());
         Assert.False(Body(new ChatOptions()).TryGetProperty("response_format", out _));
     }
+
+    [Fact]
+    public void Logit_bias_min_p_and_repeat_penalty_are_forwarded_when_set()
+    {
+        var body = Body(new ChatOptions
+        {
+            AdditionalProperties = new() { ["logit_bias"] = new Dictionary<int, float> { [42] = -100f }, ["min_p"] = 0.05f, ["repeat_penalty"] = 1.1f },
+        });
+        Assert.Equal(-100, body.GetProperty("logit_bias").GetProperty("42").GetSingle());
+        Assert.Equal(0.05f, body.GetProperty("min_p").GetSingle());
+        Assert.Equal(1.1f, body.GetProperty("repeat_penalty").GetSingle());
+        Assert.False(Body(new ChatOptions()).TryGetProperty("min_p", out _));
+    }
 }
