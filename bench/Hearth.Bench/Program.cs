@@ -10,6 +10,7 @@ switch (args.FirstOrDefault())
     case "service": return await ServiceBench.RunAsync(args[1..]);
     case "engine": EngineBench.Run(args); return 0;
     case "gen-model": ModelGenerator.Run(args); return 0;
+    case "fuzz": return FuzzBench.Run(args);
     default:
         Console.WriteLine("""
             usage: Hearth.Bench <mode>
@@ -22,6 +23,8 @@ switch (args.FirstOrDefault())
                                                           llama-bench-like pp/tg tokens/s, load time, peak RSS
               gen-model --shape qwen2.5-0.5b|llama-3.2-1b --type q8_0|q4_k_m --out FILE
                                                           a GGUF of real shape with random weights
+              fuzz [--iterations 100000] [--seed 1] [--models DIR] [--findings DIR]
+                                                          mutation fuzzer over the fixture GGUFs: parse, tokenizer, config, load, one token
             """);
         return 1;
 }

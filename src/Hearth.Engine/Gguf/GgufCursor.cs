@@ -52,16 +52,26 @@ internal unsafe ref struct GgufCursor(byte* start, long length)
         return (long)n;
     }
 
-    public string String(string field)
+    public string String(string field) => String(field, -1);
+
+    /// <summary>
+    /// Element <paramref name="index"/> of a string array (-1: a plain string). The field's name, "field[index]",
+    /// is only formatted for an error: a lying array count must not cost a name per element.
+    /// </summary>
+    public string String(string field, long index)
     {
         long at = Position;
-        ulong len = U64(field);
-        if (len > (ulong)Remaining) throw new GgufFormatException(field, at, $"string length {len} exceeds the {Remaining} bytes that remain");
-        if (len > MaxStringBytes) throw new GgufFormatException(field, at, $"string length {len} exceeds the {MaxStringBytes} byte limit");
-        var s = Encoding.UTF8.GetString(_start + Position, (int)len);
+        if (Remaining < 8) throw new GgufFormatException(Name(field, index), at, $"needs 8 bytes but only {Remaining} remain (truncated file?)");
+        ulong len = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(_start + Position, 8));
+        Position += 8;
+        if (len > (ulong)Remaining) throw new GgufFormatException(Name(field, index), at, $"string length {len} exceeds the {Remaining} bytes that remain");
+        if (len > MaxStringBytes) throw new GgufFormatException(Name(field, index), at, $"string length {len} exceeds the {MaxStringBytes} byte limit");
+        var s = len == 0 ? string.Empty : Encoding.UTF8.GetString(_start + Position, (int)len);
         Position += (long)len;
         return s;
     }
+
+    public static string Name(string field, long index) => index < 0 ? field : $"{field}[{index}]";
 
     public ReadOnlySpan<byte> Bytes(long count, string field)
     {
