@@ -11,6 +11,7 @@ switch (args.FirstOrDefault())
     case "engine": EngineBench.Run(args); return 0;
     case "gen-model": ModelGenerator.Run(args); return 0;
     case "fuzz": return FuzzBench.Run(args);
+    case "profile": ProfileBench.Run(args); return 0;
     default:
         Console.WriteLine("""
             usage: Hearth.Bench <mode>
