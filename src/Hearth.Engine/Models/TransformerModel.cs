@@ -89,9 +89,7 @@ public sealed unsafe class TransformerModel : IDisposable
             for (int i = 0; i < n; i++) RmsNorm.Apply(x + i * d, layer.AttentionNorm, xb + i * d, d, c.RmsEps);
 
             // qkv matmuls (+ biases: qwen2)
-            Multiply(layer.Query, xb, q, n);
-            Multiply(layer.Key, xb, k, n);
-            Multiply(layer.Value, xb, v, n);
+            MatMul.MultiplyMany(_pool, xb, n, layer.Query, q, layer.Key, k, layer.Value, v);
             AddBias(q, layer.QueryBias, n, qDim);
             AddBias(k, layer.KeyBias, n, kvDim);
             AddBias(v, layer.ValueBias, n, kvDim);
@@ -119,8 +117,7 @@ public sealed unsafe class TransformerModel : IDisposable
             for (int i = 0; i < n; i++) RmsNorm.Apply(x + i * d, layer.FeedForwardNorm, xb + i * d, d, c.RmsEps);
 
             // ffn: down(silu(gate(x)) * up(x)) and residual
-            Multiply(layer.Gate, xb, gate, n);
-            Multiply(layer.Up, xb, up, n);
+            MatMul.MultiplyMany(_pool, xb, n, layer.Gate, gate, layer.Up, up);
             SwiGlu.Apply(gate, up, n * ff);
             Multiply(layer.Down, gate, xb, n);
             AddInPlace(x, xb, n * d);
