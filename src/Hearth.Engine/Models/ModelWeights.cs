@@ -9,6 +9,8 @@ internal sealed unsafe class LayerWeights
     public float* AttentionNorm;
     public WeightMatrix Query, Key, Value, Output;
     public float* QueryBias, KeyBias, ValueBias;
+    /// <summary>Per-head RMS norm weights (HeadDim) applied to each query and key head before RoPE (qwen3), or null.</summary>
+    public float* QueryNorm, KeyNorm;
     public float* FeedForwardNorm;
     public WeightMatrix Gate, Up, Down;
 }
@@ -61,6 +63,8 @@ internal sealed unsafe class ModelWeights
                 QueryBias = loader.OptionalVector(p + "attn_q.bias", qDim),
                 KeyBias = loader.OptionalVector(p + "attn_k.bias", kvDim),
                 ValueBias = loader.OptionalVector(p + "attn_v.bias", kvDim),
+                QueryNorm = c.QueryKeyNorm ? loader.Vector(p + "attn_q_norm.weight", c.HeadDim) : null,
+                KeyNorm = c.QueryKeyNorm ? loader.Vector(p + "attn_k_norm.weight", c.HeadDim) : null,
                 Output = loader.Matrix(p + "attn_output.weight", qDim, d),
                 FeedForwardNorm = loader.Vector(p + "ffn_norm.weight", d),
                 Gate = loader.Matrix(p + "ffn_gate.weight", d, ff),

@@ -4,7 +4,7 @@ using Hearth.Engine.Kernels;
 namespace Hearth.Engine.Models;
 
 /// <summary>
-/// A decoder-only transformer (llama, qwen2) over the weights of a mapped GGUF file. Holds the weights and the
+/// A decoder-only transformer (llama, qwen2, qwen3) over the weights of a mapped GGUF file. Holds the weights and the
 /// compute threads; each conversation keeps its KV cache in an <see cref="InferenceState"/> from
 /// <see cref="CreateState"/>. States of one model evaluate one at a time (they share the threads).
 /// </summary>
@@ -93,6 +93,14 @@ public sealed unsafe class TransformerModel : IDisposable
             AddBias(q, layer.QueryBias, n, qDim);
             AddBias(k, layer.KeyBias, n, kvDim);
             AddBias(v, layer.ValueBias, n, kvDim);
+
+            // qwen3: RMS norm of every query and key head (in place)
+            if (layer.QueryNorm != null)
+                for (int i = 0; i < n; i++)
+                {
+                    for (int h = 0; h < c.HeadCount; h++) RmsNorm.Apply(q + i * qDim + h * c.HeadDim, layer.QueryNorm, q + i * qDim + h * c.HeadDim, c.HeadDim, c.RmsEps);
+                    for (int h = 0; h < c.HeadCountKv; h++) RmsNorm.Apply(k + i * kvDim + h * c.HeadDim, layer.KeyNorm, k + i * kvDim + h * c.HeadDim, c.HeadDim, c.RmsEps);
+                }
 
             // RoPE on every query and key head
             for (int i = 0; i < n; i++)
