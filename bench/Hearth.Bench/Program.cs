@@ -24,6 +24,8 @@ switch (args.FirstOrDefault())
                                                           llama-bench-like pp/tg tokens/s, load time, peak RSS
               gen-model --shape qwen2.5-0.5b|llama-3.2-1b --type q8_0|q4_k_m --out FILE
                                                           a GGUF of real shape with random weights
+              profile --model FILE [--threads N] [--tokens 32]
+                                                          decode time per tensor kind vs the rest
               fuzz [--iterations 100000] [--seed 1] [--models DIR] [--findings DIR]
                                                           mutation fuzzer over the fixture GGUFs: parse, tokenizer, config, load, one token
             """);
