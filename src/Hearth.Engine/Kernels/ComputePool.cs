@@ -45,8 +45,10 @@ public sealed unsafe class ComputePool : IDisposable
     long _scratchBytes;
     readonly int* _counters;
 
-    public ComputePool(int threads)
+    public ComputePool(int threads, long inlineWork = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(inlineWork);
+        InlineWork = inlineWork;
         if (threads < 1 || threads > 1024)
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "A compute pool needs between 1 and 1024 threads.");
         Threads = threads;
@@ -123,6 +125,29 @@ public sealed unsafe class ComputePool : IDisposable
             box.Job = default;
             Volatile.Write(ref _busy, 0);
         }
+    }
+
+    /// <summary>
+    /// A good <see cref="InlineWork"/> for model evaluation: below about this many multiply-adds, handing a job to a
+    /// worker and waiting for it costs more than it saves (tiny models decode several times faster inline).
+    /// </summary>
+    public const long DefaultInlineWork = 32 * 1024;
+
+    /// <summary>Jobs given less work than this to <see cref="Run{TJob}(ref TJob, long)"/> run on the calling thread
+    /// alone. 0 (the constructor's default) never inlines, so tests of small jobs still exercise the workers.</summary>
+    public long InlineWork { get; }
+
+    /// <summary>Like <see cref="Run{TJob}(ref TJob)"/>, but a job of less than <see cref="InlineWork"/> runs as
+    /// Execute(0, 1) on the calling thread.</summary>
+    public void Run<TJob>(ref TJob job, long work) where TJob : struct, IComputeJob
+    {
+        if (work < InlineWork)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            job.Execute(0, 1);
+            return;
+        }
+        Run(ref job);
     }
 
     /// <summary>Shared counters for dynamic work splitting inside one job (index 0..15), reset by the job's owner.</summary>

@@ -44,12 +44,12 @@ public static unsafe class MatMul
                 act = pool.Scratch(actStride * n);
                 var quantize = new QuantizeJob(vecType, px, w.Cols, act, actStride, n);
                 if (n == 1 || pool.Threads == 1) quantize.Execute(0, 1);
-                else pool.Run(ref quantize);
+                else pool.Run(ref quantize, (long)n * w.Cols);
             }
 
             var job = new MultiplyJob(w, kernel, act, actStride, py, n, pool.Counters);
             pool.Counters[0] = 0;
-            pool.Run(ref job);
+            pool.Run(ref job, (long)w.Rows * w.Cols * n);
         }
     }
 
@@ -92,13 +92,13 @@ public static unsafe class MatMul
             act = pool.Scratch(actStride * n);
             var quantize = new QuantizeJob(vecType, x, cols, act, actStride, n);
             if (n == 1 || pool.Threads == 1) quantize.Execute(0, 1);
-            else pool.Run(ref quantize);
+            else pool.Run(ref quantize, (long)n * cols);
         }
         var job = new MultiplyManyJob(act, actStride, n, pool.Counters,
             new Part(w0, k0, y0, n, pool.Threads), new Part(w1, k1, y1, n, pool.Threads),
             count == 3 ? new Part(w2, k2, y2, n, pool.Threads) : default);
         pool.Counters[0] = 0;
-        pool.Run(ref job);
+        pool.Run(ref job, ((long)w0.Rows + w1.Rows + (count == 3 ? w2.Rows : 0)) * cols * n);
     }
 
     /// <summary>One matrix of a <see cref="MultiplyManyJob"/>: its kernel, output and chunking.</summary>

@@ -42,7 +42,7 @@ public sealed unsafe class TransformerModel : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         var config = ModelConfig.FromGguf(file);
         var weights = ModelWeights.Load(file, config);
-        return new TransformerModel(file, config, weights, new ComputePool(threads == 0 ? Environment.ProcessorCount : threads));
+        return new TransformerModel(file, config, weights, new ComputePool(threads == 0 ? Environment.ProcessorCount : threads, ComputePool.DefaultInlineWork));
     }
 
     /// <summary>Allocates a KV cache for <paramref name="contextLength"/> tokens and the scratch buffers of one evaluation.</summary>
@@ -115,7 +115,7 @@ public sealed unsafe class TransformerModel : IDisposable
 
             // causal attention: token i sees cache positions 0..pos+i; heads x tokens spread over the threads
             var attention = new AttentionJob(c, q, s.KeyCache(l), s.ValueCache(l), att, s.AttentionScratch, pos, n);
-            _pool.Run(ref attention);
+            _pool.Run(ref attention, (long)n * c.HeadCount * (pos + n) * c.HeadDim * 2);
 
             // output projection and residual
             Multiply(layer.Output, att, xb, n);
