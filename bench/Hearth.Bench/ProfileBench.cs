@@ -8,7 +8,7 @@ using Hearth.Engine.Models;
 namespace Hearth.Bench;
 
 /// <summary>
-/// <c>profile --model FILE [--threads N] [--tokens 32]</c>: where one decoded token's time goes. Times full decode
+/// <c>profile --model FILE [--threads N] [--tokens 32] [--batch 1]</c>: where one decoded token's (or batch's) time goes. Times full decode
 /// steps, then every weight matrix of the model multiplied alone (n = 1, the same pool and mapped weights), and prints
 /// the matmul time per tensor kind and the remainder (attention, norms, RoPE, embeddings, dispatch).
 /// </summary>
@@ -22,29 +22,32 @@ internal static partial class ProfileBench
         string model = EngineBench.Option(args, "--model") ?? throw new ArgumentException("profile: --model FILE is required");
         int threads = int.Parse(EngineBench.Option(args, "--threads") ?? "1", CultureInfo.InvariantCulture);
         int tokens = int.Parse(EngineBench.Option(args, "--tokens") ?? "32", CultureInfo.InvariantCulture);
+        int batch = int.Parse(EngineBench.Option(args, "--batch") ?? "1", CultureInfo.InvariantCulture);
         using var file = GgufFile.Open(model);
         using var transformer = TransformerModel.Load(file, threads);
-        using var state = transformer.CreateState(tokens + 8);
-        for (int i = 0; i < 4; i++) state.Evaluate([i + 1]);
+        using var state = transformer.CreateState(Math.Max(tokens, batch) + 8);
+        var prompt = Enumerable.Range(1, batch).ToArray();
+        for (int i = 0; i < 4; i++) { state.Truncate(0); state.Evaluate(prompt); }
         state.Truncate(0);
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < tokens; i++) state.Evaluate([i + 1]);
+        for (int i = 0; i < tokens; i++) { state.Truncate(0); state.Evaluate(prompt); }
         double tokenMs = clock.Elapsed.TotalMilliseconds / tokens;
 
         var weights = typeof(TransformerModel).GetField("_weights", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(transformer)!;
         var pool = (ComputePool)typeof(TransformerModel).GetField("_pool", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(transformer)!;
         var w = (ModelWeights)weights;
         var kinds = new Dictionary<string, double>();
-        var x = new float[Math.Max(transformer.Config.FeedForwardLength, transformer.Config.EmbeddingLength) * 2];
-        var y = new float[Math.Max(transformer.Config.VocabSize, transformer.Config.FeedForwardLength) * 2];
+        var x = new float[Math.Max(transformer.Config.FeedForwardLength, transformer.Config.EmbeddingLength) * 2 * batch];
+        var y = new float[Math.Max(transformer.Config.VocabSize, transformer.Config.FeedForwardLength) * 2 * batch];
         new Random(1).NextSingle();
         for (int i = 0; i < x.Length; i++) x[i] = (i % 7 - 3) * 0.1f;
         void Time(string kind, WeightMatrix m)
         {
             const int reps = 8;
-            MatMul.Multiply(pool, m, x, y, 1);
+            int nn = kind == "output" ? 1 : batch;
+            MatMul.Multiply(pool, m, x, y, nn);
             var c = Stopwatch.StartNew();
-            for (int r = 0; r < reps; r++) MatMul.Multiply(pool, m, x, y, 1);
+            for (int r = 0; r < reps; r++) MatMul.Multiply(pool, m, x, y, nn);
             string key = $"{kind} {m.Type}";
             kinds[key] = kinds.GetValueOrDefault(key) + c.Elapsed.TotalMilliseconds / reps;
         }
@@ -55,7 +58,7 @@ internal static partial class ProfileBench
         {
             var c = Stopwatch.StartNew();
             foreach (var l in w.Layers)
-                foreach (var m in new[] { l.Query, l.Key, l.Value, l.Output, l.Gate, l.Up, l.Down }) MatMul.Multiply(pool, m, x, y, 1);
+                foreach (var m in new[] { l.Query, l.Key, l.Value, l.Output, l.Gate, l.Up, l.Down }) MatMul.Multiply(pool, m, x, y, batch);
             MatMul.Multiply(pool, w.Output, x, y, 1);
             streamMs = pass == 0 ? double.MaxValue : Math.Min(streamMs, c.Elapsed.TotalMilliseconds);
         }
@@ -81,7 +84,7 @@ internal static partial class ProfileBench
             System.Runtime.InteropServices.NativeMemory.AlignedFree(copy);
         }
         double total = kinds.Values.Sum();
-        Console.WriteLine($"decode: {tokenMs:F2} ms/token ({1000 / tokenMs:F1} t/s), {threads} threads");
+        Console.WriteLine($"evaluate {batch} token(s): {tokenMs:F2} ms ({batch * 1000 / tokenMs:F1} t/s), {threads} threads");
         Console.WriteLine($"all matmuls in model order, once each: {streamMs:F2} ms; repeated (cache-warm) sum: {total:F2} ms");
         foreach (var (k, v) in kinds.OrderByDescending(k => k.Value)) Console.WriteLine($"  {k,-18} {v,8:F2} ms");
         Console.WriteLine($"non-matmul remainder: {tokenMs - streamMs:F2} ms");
