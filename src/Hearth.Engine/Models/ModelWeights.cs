@@ -34,6 +34,10 @@ internal sealed unsafe class ModelWeights
     public static ModelWeights Load(GgufFile f, ModelConfig c)
     {
         var loader = new Loader(f);
+        // Every layer has at least 9 tensors: a lying block_count must fail before the layer array is allocated
+        // (fuzz finding: block_count 10,747,909 allocated 82 MB; int.MaxValue would throw OutOfMemoryException).
+        if ((long)c.BlockCount * 9 > f.Tensors.Count)
+            throw new InvalidModelException($"{c.Architecture}.block_count is {c.BlockCount}, but the file has only {f.Tensors.Count} tensors (9 or more per layer).");
         int d = c.EmbeddingLength, qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, ff = c.FeedForwardLength;
 
         var embedding = loader.Tensor("token_embd.weight", d, c.VocabSize);
