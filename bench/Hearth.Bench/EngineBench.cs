@@ -10,8 +10,10 @@ namespace Hearth.Bench;
 /// <c>engine --model FILE [--threads N] [--prompt 128,512] [--gen 64,128] [--repeat 3]</c>: llama-bench's pp and tg
 /// tests for our engine. ppN evaluates N seeded random tokens in one call on an empty cache; tgN decodes N tokens one
 /// at a time from an empty cache (as llama-bench does, no prompt before them). After one warm-up (which also pages the
-/// weights in), each test runs --repeat times and reports the median. Prints one JSON line per test, then a summary
-/// line with load time, peak RSS, file and KV cache size, and the GC bytes allocated per decoded token.
+/// weights in), each test runs --repeat times and reports the median. Prints one JSON line per test, then one summary
+/// line (test "summary") with what a comparison needs: pp and tg tokens/s of the first prompt and generation lengths,
+/// time to first token (the median time of the first prompt's forward pass, which yields the first token's logits),
+/// peak RSS, load time, file and KV cache size, and the GC bytes allocated per decoded token.
 /// </summary>
 internal static class EngineBench
 {
@@ -39,7 +41,7 @@ internal static class EngineBench
         state.Truncate(0);
 
         string name = Path.GetFileName(model);
-        double ttftMs = 0;
+        double ttftMs = 0, ppRate = 0, tgRate = 0;
         foreach (int n in prompts)
         {
             var seconds = new double[repeat];
@@ -51,8 +53,10 @@ internal static class EngineBench
                 seconds[r] = clock.Elapsed.TotalSeconds;
             }
             double median = Median(seconds);
+            // Time to first token: the prompt's forward pass gives the first token's logits.
             if (ttftMs == 0) ttftMs = median * 1000;
-            Report(name, transformer.Threads, $"pp{n}", n, seconds, null);
+            double rate = Report(name, transformer.Threads, $"pp{n}", n, seconds, null);
+            if (ppRate == 0) ppRate = rate;
         }
 
         long allocatedPerToken = 0;
@@ -71,16 +75,22 @@ internal static class EngineBench
                 allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
             }
             allocatedPerToken = Math.Max(allocatedPerToken, allocated / (repeat * (long)n));
-            Report(name, transformer.Threads, $"tg{n}", n, seconds, allocated / (repeat * (long)n));
+            double rate = Report(name, transformer.Threads, $"tg{n}", n, seconds, allocated / (repeat * (long)n));
+            if (tgRate == 0) tgRate = rate;
         }
 
         long kvBytes = 2L * c.BlockCount * context * c.KvDim * sizeof(float);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             bench = "engine",
+            test = "summary",
             model = name,
             arch = c.Architecture,
             threads = transformer.Threads,
+            n_prompt = prompts.FirstOrDefault(),
+            n_gen = gens.FirstOrDefault(),
+            pp_tokens_per_s = ppRate,
+            tg_tokens_per_s = tgRate,
             load_ms = Math.Round(load.Elapsed.TotalMilliseconds, 1),
             time_to_first_token_ms = Math.Round(ttftMs, 1),
             peak_rss_mb = PeakRssMb(),
@@ -90,21 +100,23 @@ internal static class EngineBench
         }));
     }
 
-    static void Report(string model, int threads, string test, int tokens, double[] seconds, long? gcBytesPerToken)
+    static double Report(string model, int threads, string test, int tokens, double[] seconds, long? gcBytesPerToken)
     {
         var rates = seconds.Select(s => tokens / s).ToArray();
+        double median = Math.Round(Median(rates), 2);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             bench = "engine",
             model,
             threads,
             test,
-            tokens_per_s = Math.Round(Median(rates), 2),
+            tokens_per_s = median,
             min = Math.Round(rates.Min(), 2),
             max = Math.Round(rates.Max(), 2),
             runs = seconds.Length,
             gc_bytes_per_token = gcBytesPerToken,
         }));
+        return median;
     }
 
     static double Median(double[] values)

@@ -191,7 +191,7 @@ internal static unsafe class KernelBench
     [DllImport("libc", EntryPoint = "clock_gettime")]
     static extern int ClockGetTime(int clock, out TimeSpec time);
 
-    static double ThreadCpuMs()
+    internal static double ThreadCpuMs()
     {
         if (!OperatingSystem.IsLinux()) return Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
         ClockGetTime(3 /* CLOCK_THREAD_CPUTIME_ID */, out var t);

@@ -11,6 +11,8 @@ switch (args.FirstOrDefault())
     case "engine": EngineBench.Run(args); return 0;
     case "gen-model": ModelGenerator.Run(args); return 0;
     case "grammar": await GrammarBench.RunAsync(args); return 0;
+    case "fuzz": return FuzzBench.Run(args);
+    case "profile": ProfileBench.Run(args); return 0;
     default:
         Console.WriteLine("""
             usage: Hearth.Bench <mode>
@@ -25,6 +27,10 @@ switch (args.FirstOrDefault())
                                                           per-token cost of grammar-constrained decoding (cold and warm masks)
               gen-model --shape qwen2.5-0.5b|llama-3.2-1b --type q8_0|q4_k_m --out FILE
                                                           a GGUF of real shape with random weights
+              profile --model FILE [--threads N] [--tokens 32]
+                                                          decode time per tensor kind vs the rest
+              fuzz [--iterations 100000] [--seed 1] [--models DIR] [--findings DIR]
+                                                          mutation fuzzer over the fixture GGUFs: parse, tokenizer, config, load, one token
             """);
         return 1;
 }

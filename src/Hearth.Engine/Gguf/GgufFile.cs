@@ -237,11 +237,12 @@ public sealed unsafe class GgufFile : IDisposable
         _ => throw new GgufFormatException(field + ".type", at, $"unknown value type {(uint)type}"),
     };
 
-    static bool ReadBool(ref GgufCursor c, string field)
+    static bool ReadBool(ref GgufCursor c, string field, long index = -1)
     {
         long at = c.Position;
+        if (c.Remaining < 1) throw new GgufFormatException(GgufCursor.Name(field, index), at, "needs 1 byte but none remain (truncated file?)");
         byte b = c.U8(field);
-        return b switch { 0 => false, 1 => true, _ => throw new GgufFormatException(field, at, $"bool byte {b} is neither 0 nor 1") };
+        return b switch { 0 => false, 1 => true, _ => throw new GgufFormatException(GgufCursor.Name(field, index), at, $"bool byte {b} is neither 0 nor 1") };
     }
 
     /// <summary>Smallest encoded size of one element (strings: their 8-byte length).</summary>
@@ -262,11 +263,11 @@ public sealed unsafe class GgufFile : IDisposable
         {
             case GgufValueType.String:
                 var strings = new string[count];
-                for (int i = 0; i < count; i++) strings[i] = c.String($"{field}[{i}]");
+                for (int i = 0; i < count; i++) strings[i] = c.String(field, i);
                 return strings;
             case GgufValueType.Bool:
                 var bools = new bool[count];
-                for (int i = 0; i < count; i++) bools[i] = ReadBool(ref c, $"{field}[{i}]");
+                for (int i = 0; i < count; i++) bools[i] = ReadBool(ref c, field, i);
                 return bools;
             case GgufValueType.UInt8: return c.Bytes(count, field).ToArray();
             case GgufValueType.Int8: return MemoryMarshal.Cast<byte, sbyte>(c.Bytes(count, field)).ToArray();

@@ -36,6 +36,14 @@ internal static unsafe class Avx2Kernels
         for (; k < count; k++, a += aStride) y[k * yStride] = Q8_0x1(w, a, nb);
     }
 
+    /// <summary>
+    /// How far ahead of the current weight block decode (n = 1) kernels prefetch. Decode streams every weight once per
+    /// token from RAM and the kernels are too light to hide the latency on their own: on a 2-core EPYC a software
+    /// prefetch 1 KiB ahead made the Q8_0 matmuls of a Qwen2.5-0.5B-shaped model ~30% faster (bench profile).
+    /// Prefetches never fault, so running past the end of a matrix is harmless.
+    /// </summary>
+    internal const int PrefetchDistance = 1024;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Q8_0x1(byte* w, byte* a, int nb)
     {
@@ -44,6 +52,7 @@ internal static unsafe class Avx2Kernels
         int b = 0;
         for (; b + 2 <= nb; b += 2, w += 68, a += 72)
         {
+            Sse.Prefetch0(w + PrefetchDistance);
             acc0 = Q8_0Block(w, a, acc0);
             acc1 = Q8_0Block(w + 34, a + 36, acc1);
         }
@@ -110,6 +119,7 @@ internal static unsafe class Avx2Kernels
             byte* wb = w, ab = a;
             for (int b = 0; b < nb; b++, wb += 18, ab += 36)
             {
+                if ((b & 3) == 0) Sse.Prefetch0(wb + PrefetchDistance);
                 var qw = Q4_0Unpack(wb + 2);
                 var dot = DotBytes(Avx2.Abs(qw), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), qw));
                 acc = Fma256(Avx.ConvertToVector256Single(dot),
@@ -183,6 +193,7 @@ internal static unsafe class Avx2Kernels
             int b = 0;
             for (; b + 2 <= nb; b += 2, wb += 44, ab += 72)
             {
+                Sse.Prefetch0(wb + PrefetchDistance);
                 var q0 = Q5_0Unpack(wb);
                 acc0 = Fma256(Avx.ConvertToVector256Single(DotBytes(Avx2.Abs(q0), Avx2.Sign(Avx.LoadVector256((sbyte*)(ab + 4)), q0))),
                     Vector256.Create(Fp16.Lookup(*(ushort*)wb) * *(float*)ab), acc0);
@@ -264,6 +275,12 @@ internal static unsafe class Avx2Kernels
             byte* wb = w, ab = a;
             for (int b = 0; b < nb; b++, wb += Kernels.Q4K.BlockBytes, ab += Q8K.BlockBytes)
             {
+                if (count == 1)
+                {
+                    Sse.Prefetch0(wb + PrefetchDistance);
+                    Sse.Prefetch0(wb + PrefetchDistance + 64);
+                    Sse.Prefetch0(wb + PrefetchDistance + 128);
+                }
                 float da = *(float*)ab;
                 UnpackScalesMins(wb + Kernels.Q4K.ScalesOffset, out ulong scales, out ulong mins);
                 accMin = Fma256(Vector256.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
@@ -300,6 +317,12 @@ internal static unsafe class Avx2Kernels
             byte* wb = w, ab = a;
             for (int b = 0; b < nb; b++, wb += Kernels.Q5K.BlockBytes, ab += Q8K.BlockBytes)
             {
+                if (count == 1)
+                {
+                    Sse.Prefetch0(wb + PrefetchDistance);
+                    Sse.Prefetch0(wb + PrefetchDistance + 64);
+                    Sse.Prefetch0(wb + PrefetchDistance + 128);
+                }
                 float da = *(float*)ab;
                 UnpackScalesMins(wb + Kernels.Q5K.ScalesOffset, out ulong scales, out ulong mins);
                 accMin = Fma256(Vector256.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
@@ -358,6 +381,13 @@ internal static unsafe class Avx2Kernels
                 byte* wb = w, ab = a;
                 for (int b = 0; b < nb; b++, wb += Kernels.Q6K.BlockBytes, ab += Q8K.BlockBytes)
                 {
+                    if (count == 1)
+                    {
+                        Sse.Prefetch0(wb + PrefetchDistance);
+                        Sse.Prefetch0(wb + PrefetchDistance + 64);
+                        Sse.Prefetch0(wb + PrefetchDistance + 128);
+                        Sse.Prefetch0(wb + PrefetchDistance + 192);
+                    }
                     var sc8 = Sse2.LoadVector128((sbyte*)(wb + Kernels.Q6K.ScalesOffset));
                     // q - 32: fold the 32 into the activation sums, sum_j sc_j * bsum_j
                     var sc16 = Avx2.ConvertToVector256Int16(sc8);

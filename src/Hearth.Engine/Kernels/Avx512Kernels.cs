@@ -108,6 +108,10 @@ internal static unsafe class Avx512Kernels
         var accMin = Vector256<float>.Zero;
         for (int b = 0; b < nb; b++, w += blockBytes, a += Q8K.BlockBytes)
         {
+            // decode streams the weights from RAM: prefetch ahead, as Avx2Kernels does
+            Sse.Prefetch0(w + Avx2Kernels.PrefetchDistance);
+            Sse.Prefetch0(w + Avx2Kernels.PrefetchDistance + 64);
+            Sse.Prefetch0(w + Avx2Kernels.PrefetchDistance + 128);
             float da = *(float*)a;
             UnpackScalesMins(w + 4, out ulong scales, out ulong mins);
             var minsV = Avx2.ConvertToVector256Int32(Vector128.CreateScalar(mins).AsByte());
@@ -232,6 +236,10 @@ internal static unsafe class Avx512Kernels
         var accOff = Vector256<float>.Zero;
         for (int b = 0; b < nb; b++, w += Kernels.Q6K.BlockBytes, a += Q8K.BlockBytes)
         {
+            Sse.Prefetch0(w + Avx2Kernels.PrefetchDistance);
+            Sse.Prefetch0(w + Avx2Kernels.PrefetchDistance + 64);
+            Sse.Prefetch0(w + Avx2Kernels.PrefetchDistance + 128);
+            Sse.Prefetch0(w + Avx2Kernels.PrefetchDistance + 192);
             var sc8 = Sse2.LoadVector128((sbyte*)(w + Kernels.Q6K.ScalesOffset));
             var sc16 = Avx2.ConvertToVector256Int16(sc8);
             var sc = Vector512.Create(sc16, Vector256<short>.Zero);

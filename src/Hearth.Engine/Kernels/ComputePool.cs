@@ -11,9 +11,16 @@ public interface IComputeJob
 }
 
 /// <summary>
-/// Persistent worker threads with a spin-then-sleep barrier. Decode runs hundreds of small matmuls per token, so a
+/// Persistent worker threads with a spin-then-sleep handoff. Decode runs hundreds of small matmuls per token, so a
 /// dispatch must cost microseconds: workers spin on a generation counter for a short while after each job and only
 /// then fall asleep on a monitor. The calling thread is worker 0. One job runs at a time; jobs must not call Run.
+/// <para>
+/// Each worker's share of a job (its thread index) is claimed, by the worker or by the caller: a worker claims its
+/// share when it sees the job; the caller, done with its own share, claims every share no worker has claimed yet and
+/// runs it itself. So a job never waits for a worker that is asleep or descheduled (a machine with more runnable
+/// threads than cores preempts workers all the time); it only waits for shares a worker is actually running. Every
+/// thread index still runs exactly once per job, so jobs may split work by index (and use per-index scratch).
+/// </para>
 /// </summary>
 public sealed unsafe class ComputePool : IDisposable
 {
@@ -24,8 +31,10 @@ public sealed unsafe class ComputePool : IDisposable
     readonly object _gate = new();
     readonly long _spinTicks;
     int _generation;
-    int _pending;
     int _sleepers;
+    // Per worker share of the current job: Open (not yet claimed), Running (a worker runs it), Done.
+    const int Done = 0, Open = 1, Running = 2;
+    readonly int[] _shares;
     int _busy;
     volatile bool _disposed;
     delegate*<object, int, int, void> _thunk;
@@ -36,14 +45,17 @@ public sealed unsafe class ComputePool : IDisposable
     long _scratchBytes;
     readonly int* _counters;
 
-    public ComputePool(int threads)
+    public ComputePool(int threads, long inlineWork = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(inlineWork);
+        InlineWork = inlineWork;
         if (threads < 1 || threads > 1024)
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "A compute pool needs between 1 and 1024 threads.");
         Threads = threads;
         _spinTicks = (long)(SpinMicroseconds * Stopwatch.Frequency / 1_000_000);
         _counters = (int*)NativeMemory.AlignedAlloc(128, 64);
         _workers = new Thread[threads - 1];
+        _shares = new int[threads];
         for (int i = 0; i < _workers.Length; i++)
         {
             int index = i + 1;
@@ -72,17 +84,37 @@ public sealed unsafe class ComputePool : IDisposable
             _box = box;
             _thunk = &JobBox<TJob>.Execute;
             _failure = null;
-            Volatile.Write(ref _pending, Threads - 1);
+            // The job is published before its shares open: a worker that claims a share then reads this job.
+            for (int i = 1; i < Threads; i++) Volatile.Write(ref _shares[i], Open);
             Interlocked.Increment(ref _generation);
             if (Volatile.Read(ref _sleepers) > 0)
                 lock (_gate) Monitor.PulseAll(_gate);
 
             Exception? own = null;
-            try { box.Job.Execute(0, Threads); }
-            catch (Exception e) { own = e; }
+            try
+            {
+                box.Job.Execute(0, Threads);
+                // Shares no worker has claimed yet run here rather than wait for a sleeping or preempted worker.
+                for (int i = 1; i < Threads; i++)
+                    if (Interlocked.CompareExchange(ref _shares[i], Done, Open) == Open) box.Job.Execute(i, Threads);
+            }
+            catch (Exception e)
+            {
+                own = e;
+                for (int i = 1; i < Threads; i++) Interlocked.CompareExchange(ref _shares[i], Done, Open);
+            }
 
-            var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            // Wait for the shares workers are running: spin (they are normally moments from done), then yield.
+            for (int i = 1; i < Threads; i++)
+            {
+                long spinStart = 0;
+                while (Volatile.Read(ref _shares[i]) != Done)
+                {
+                    if (spinStart == 0) spinStart = Stopwatch.GetTimestamp();
+                    if (Stopwatch.GetTimestamp() - spinStart < _spinTicks) Thread.SpinWait(8);
+                    else Thread.Yield();
+                }
+            }
             job = box.Job;
             _box = null;
             var failure = own ?? _failure;
@@ -93,6 +125,29 @@ public sealed unsafe class ComputePool : IDisposable
             box.Job = default;
             Volatile.Write(ref _busy, 0);
         }
+    }
+
+    /// <summary>
+    /// A good <see cref="InlineWork"/> for model evaluation: below about this many multiply-adds, handing a job to a
+    /// worker and waiting for it costs more than it saves (tiny models decode several times faster inline).
+    /// </summary>
+    public const long DefaultInlineWork = 32 * 1024;
+
+    /// <summary>Jobs given less work than this to <see cref="Run{TJob}(ref TJob, long)"/> run on the calling thread
+    /// alone. 0 (the constructor's default) never inlines, so tests of small jobs still exercise the workers.</summary>
+    public long InlineWork { get; }
+
+    /// <summary>Like <see cref="Run{TJob}(ref TJob)"/>, but a job of less than <see cref="InlineWork"/> runs as
+    /// Execute(0, 1) on the calling thread.</summary>
+    public void Run<TJob>(ref TJob job, long work) where TJob : struct, IComputeJob
+    {
+        if (work < InlineWork)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            job.Execute(0, 1);
+            return;
+        }
+        Run(ref job);
     }
 
     /// <summary>Shared counters for dynamic work splitting inside one job (index 0..15), reset by the job's owner.</summary>
@@ -138,9 +193,11 @@ public sealed unsafe class ComputePool : IDisposable
             }
             if (_disposed) return;
             seen = gen;
+            // Claim this worker's share; the caller may have run it already (this worker was late).
+            if (Interlocked.CompareExchange(ref _shares[index], Running, Open) != Open) continue;
             try { _thunk(_box!, index, Threads); }
             catch (Exception e) { _failure = e; }
-            Interlocked.Decrement(ref _pending);
+            Volatile.Write(ref _shares[index], Done);
         }
     }
 

@@ -35,8 +35,11 @@ public sealed record ModelConfig(
     int? EosTokenId,
     IReadOnlyList<int> EndOfGenerationTokenIds)
 {
+    /// <summary>Whether every layer has per-head RMS norms on queries and keys before RoPE (attn_q_norm / attn_k_norm: qwen3).</summary>
+    public bool QueryKeyNorm => Architecture is "qwen3";
+
     /// <summary>Architectures whose forward pass this engine implements.</summary>
-    public static IReadOnlyList<string> SupportedArchitectures { get; } = ["llama", "qwen2"];
+    public static IReadOnlyList<string> SupportedArchitectures { get; } = ["llama", "qwen2", "qwen3"];
 
     /// <summary>Width of the K and V projections: one head of HeadDim per KV head (grouped-query attention).</summary>
     public int KvDim => HeadCountKv * HeadDim;
@@ -88,7 +91,7 @@ public sealed record ModelConfig(
             RopeBase: f.GetFloat($"{arch}.rope.freq_base") ?? 10000f,
             RopeDim: ropeDim,
             // llama.cpp's LLAMA_ROPE_TYPE_NEOX archs rotate (i, i + d/2) pairs; LLAMA_ROPE_TYPE_NORM ones rotate (2i, 2i+1).
-            RopeNeox: arch is "qwen2",
+            RopeNeox: arch is "qwen2" or "qwen3",
             RopeScaling: scaling,
             RopeFreqScale: freqScale,
             BosTokenId: OptionalToken(f, "tokenizer.ggml.bos_token_id", vocab),

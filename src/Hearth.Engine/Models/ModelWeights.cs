@@ -9,6 +9,8 @@ internal sealed unsafe class LayerWeights
     public float* AttentionNorm;
     public WeightMatrix Query, Key, Value, Output;
     public float* QueryBias, KeyBias, ValueBias;
+    /// <summary>Per-head RMS norm weights (HeadDim) applied to each query and key head before RoPE (qwen3), or null.</summary>
+    public float* QueryNorm, KeyNorm;
     public float* FeedForwardNorm;
     public WeightMatrix Gate, Up, Down;
 }
@@ -32,6 +34,10 @@ internal sealed unsafe class ModelWeights
     public static ModelWeights Load(GgufFile f, ModelConfig c)
     {
         var loader = new Loader(f);
+        // Every layer has at least 9 tensors: a lying block_count must fail before the layer array is allocated
+        // (fuzz finding: block_count 10,747,909 allocated 82 MB; int.MaxValue would throw OutOfMemoryException).
+        if ((long)c.BlockCount * 9 > f.Tensors.Count)
+            throw new InvalidModelException($"{c.Architecture}.block_count is {c.BlockCount}, but the file has only {f.Tensors.Count} tensors (9 or more per layer).");
         int d = c.EmbeddingLength, qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, ff = c.FeedForwardLength;
 
         var embedding = loader.Tensor("token_embd.weight", d, c.VocabSize);
@@ -61,6 +67,8 @@ internal sealed unsafe class ModelWeights
                 QueryBias = loader.OptionalVector(p + "attn_q.bias", qDim),
                 KeyBias = loader.OptionalVector(p + "attn_k.bias", kvDim),
                 ValueBias = loader.OptionalVector(p + "attn_v.bias", kvDim),
+                QueryNorm = c.QueryKeyNorm ? loader.Vector(p + "attn_q_norm.weight", c.HeadDim) : null,
+                KeyNorm = c.QueryKeyNorm ? loader.Vector(p + "attn_k_norm.weight", c.HeadDim) : null,
                 Output = loader.Matrix(p + "attn_output.weight", qDim, d),
                 FeedForwardNorm = loader.Vector(p + "ffn_norm.weight", d),
                 Gate = loader.Matrix(p + "ffn_gate.weight", d, ff),

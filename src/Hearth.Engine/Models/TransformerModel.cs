@@ -4,7 +4,7 @@ using Hearth.Engine.Kernels;
 namespace Hearth.Engine.Models;
 
 /// <summary>
-/// A decoder-only transformer (llama, qwen2) over the weights of a mapped GGUF file. Holds the weights and the
+/// A decoder-only transformer (llama, qwen2, qwen3) over the weights of a mapped GGUF file. Holds the weights and the
 /// compute threads; each conversation keeps its KV cache in an <see cref="InferenceState"/> from
 /// <see cref="CreateState"/>. States of one model evaluate one at a time (they share the threads).
 /// </summary>
@@ -42,7 +42,7 @@ public sealed unsafe class TransformerModel : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         var config = ModelConfig.FromGguf(file);
         var weights = ModelWeights.Load(file, config);
-        return new TransformerModel(file, config, weights, new ComputePool(threads == 0 ? Environment.ProcessorCount : threads));
+        return new TransformerModel(file, config, weights, new ComputePool(threads == 0 ? Environment.ProcessorCount : threads, ComputePool.DefaultInlineWork));
     }
 
     /// <summary>Allocates a KV cache for <paramref name="contextLength"/> tokens and the scratch buffers of one evaluation.</summary>
@@ -107,12 +107,18 @@ public sealed unsafe class TransformerModel : IDisposable
             for (int i = 0; i < n; i++) RmsNorm.Apply(x + i * d, layer.AttentionNorm, xb + i * d, d, c.RmsEps);
 
             // qkv matmuls (+ biases: qwen2)
-            Multiply(layer.Query, xb, q, n);
-            Multiply(layer.Key, xb, k, n);
-            Multiply(layer.Value, xb, v, n);
+            MatMul.MultiplyMany(_pool, xb, n, layer.Query, q, layer.Key, k, layer.Value, v);
             AddBias(q, layer.QueryBias, n, qDim);
             AddBias(k, layer.KeyBias, n, kvDim);
             AddBias(v, layer.ValueBias, n, kvDim);
+
+            // qwen3: RMS norm of every query and key head (in place)
+            if (layer.QueryNorm != null)
+                for (int i = 0; i < n; i++)
+                {
+                    for (int h = 0; h < c.HeadCount; h++) RmsNorm.Apply(q + i * qDim + h * c.HeadDim, layer.QueryNorm, q + i * qDim + h * c.HeadDim, c.HeadDim, c.RmsEps);
+                    for (int h = 0; h < c.HeadCountKv; h++) RmsNorm.Apply(k + i * kvDim + h * c.HeadDim, layer.KeyNorm, k + i * kvDim + h * c.HeadDim, c.HeadDim, c.RmsEps);
+                }
 
             // RoPE on every query and key head
             for (int i = 0; i < n; i++)
@@ -126,8 +132,10 @@ public sealed unsafe class TransformerModel : IDisposable
             for (int i = 0; i < n; i++) s.RowCaches[i].Store(l, s.RowPositions[i], k + i * kvDim, v + i * kvDim, 1);
 
             // causal attention: row i sees its cache's positions 0..pos_i; heads x rows spread over the threads
+            long attended = 0;
+            for (int i = 0; i < n; i++) attended += s.RowPositions[i] + 1;
             var attention = new AttentionJob(c, l, q, s.RowCaches, s.RowPositions, att, s.AttentionScratch, n);
-            _pool.Run(ref attention);
+            _pool.Run(ref attention, attended * c.HeadCount * c.HeadDim * 2);
 
             // output projection and residual
             Multiply(layer.Output, att, xb, n);
@@ -137,8 +145,7 @@ public sealed unsafe class TransformerModel : IDisposable
             for (int i = 0; i < n; i++) RmsNorm.Apply(x + i * d, layer.FeedForwardNorm, xb + i * d, d, c.RmsEps);
 
             // ffn: down(silu(gate(x)) * up(x)) and residual
-            Multiply(layer.Gate, xb, gate, n);
-            Multiply(layer.Up, xb, up, n);
+            MatMul.MultiplyMany(_pool, xb, n, layer.Gate, gate, layer.Up, up);
             SwiGlu.Apply(gate, up, n * ff);
             Multiply(layer.Down, gate, xb, n);
             AddInPlace(x, xb, n * d);

@@ -195,4 +195,84 @@ public class GgufFileTests
     [Fact]
     public void Magic_is_little_endian_GGUF() =>
         Assert.Equal(0x46554747u, BinaryPrimitives.ReadUInt32LittleEndian("GGUF"u8));
+
+    /// <summary>
+    /// Fuzz finding (bench fuzz, tiny-qwen2-q8_0.gguf): a string array whose count was raised by a mutation read
+    /// zero-length strings out of the tensor data, and parsing formatted an error-field name for every element before
+    /// failing: 434 MB allocated for a 48 MB file. Element names are now only formatted for an error, so an array of
+    /// a million 8-byte empty strings costs its string[] (8 bytes an element), not ~90 bytes an element.
+    /// </summary>
+    [Fact]
+    public void Large_string_arrays_allocate_in_proportion_to_the_file()
+    {
+        var w = new GgufWriter().Add("general.architecture", "llama").Add("test.empty", new string[1_000_000].Select(_ => "").ToArray());
+        var stream = new MemoryStream();
+        w.Write(stream);
+        var bytes = stream.ToArray();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        using (var f = GgufTestFiles.Parse(bytes, out var pin))
+        {
+            Assert.Equal(1_000_000, f.GetArray<string>("test.empty")!.Length);
+            pin.Free();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 2L * bytes.Length, $"parsing a {bytes.Length}-byte file allocated {allocated} bytes");
+    }
+
+    /// <summary>The same for a lying count: the array runs into zero bytes and fails without a name per element.</summary>
+    [Fact]
+    public void Lying_string_array_count_fails_without_giant_allocation()
+    {
+        var bytes = Header(3, 0, 1, w =>
+        {
+            Str(w, "tokenizer.ggml.tokens");
+            w.Write((uint)GgufValueType.Array);
+            w.Write((uint)GgufValueType.String);
+            w.Write(1_000_000UL);
+            w.Write(new byte[8 * 999_999]); // 999,999 empty strings
+            w.Write(1UL << 40);              // then one that runs past the end
+        });
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Fails(bytes, "tokenizer.ggml.tokens");
+        Assert.Contains("[999999]", e.Message);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 2L * bytes.Length, $"rejecting a {bytes.Length}-byte file allocated {allocated} bytes");
+    }
+
+    /// <summary>
+    /// Fuzz finding (bench fuzz, tiny-qwen2-q8_0.gguf, one flipped byte in a token's length): a 32 MB "token" of
+    /// tensor bytes, invalid UTF-8, took 3 s and 450 MB to decode with Encoding.UTF8. Invalid strings now decode in
+    /// one pass into one buffer, with the same replacement characters.
+    /// </summary>
+    [Fact]
+    public void Invalid_utf8_strings_decode_in_linear_memory()
+    {
+        var garbage = new byte[4 << 20];
+        new Random(7).NextBytes(garbage);
+        var bytes = Header(3, 0, 1, w =>
+        {
+            w.Write((ulong)"k".Length); w.Write("k"u8);
+            w.Write((uint)GgufValueType.String);
+            w.Write((ulong)garbage.Length); w.Write(garbage);
+        });
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        string decoded;
+        using (var f = GgufTestFiles.Parse(bytes, out var pin))
+        {
+            decoded = f.GetString("k")!;
+            pin.Free();
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 5L * garbage.Length, $"decoding {garbage.Length} bytes of invalid UTF-8 allocated {allocated} bytes");
+        Assert.Equal(Encoding.UTF8.GetString(garbage), decoded);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x61, 0xFF, 0x62 })]
+    [InlineData(new byte[] { 0xE2, 0x82 })]                   // truncated 3-byte sequence
+    [InlineData(new byte[] { 0xF0, 0x9F, 0x98, 0x80, 0xC0, 0xAF })] // an emoji, then an overlong encoding
+    [InlineData(new byte[] { 0xED, 0xA0, 0x80 })]             // an encoded surrogate
+    [InlineData(new byte[] { 0xE2, 0x9C, 0x93 })]             // valid ✓
+    public void String_decoding_replaces_like_Encoding_UTF8(byte[] utf8) =>
+        Assert.Equal(Encoding.UTF8.GetString(utf8), GgufCursor.Decode(utf8));
 }

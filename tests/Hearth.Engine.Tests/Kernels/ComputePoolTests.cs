@@ -19,7 +19,8 @@ public unsafe class ComputePoolTests
     [Theory]
     [InlineData(1, 20_000)]
     [InlineData(2, 2_000)]
-    [InlineData(4, 300)] // more threads than this 2-core machine has: every barrier waits for a preempted thread
+    [InlineData(4, 300)] // more threads than this 2-core machine has: workers are often preempted
+    [InlineData(16, 300)] // most shares are claimed and run by the caller, none twice
     public void EveryThreadRunsEachJobExactlyOnce(int threads, int calls)
     {
         using var pool = new ComputePool(threads);
@@ -121,5 +122,27 @@ public unsafe class ComputePoolTests
         var job = new ThrowingJob();
         Assert.Throws<ObjectDisposedException>(() => pool.Run(ref job));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ComputePool(0));
+    }
+
+    [Fact]
+    public void SmallJobsRunInlineOnlyWhenThePoolSaysSo()
+    {
+        using var inlining = new ComputePool(2, inlineWork: 1000);
+        using var plain = new ComputePool(2);
+        var counts = new int[2];
+        fixed (int* p = counts)
+        {
+            var small = new CountJob { PerThread = p };
+            inlining.Run(ref small, work: 999);
+            Assert.Equal((1, 1, 0), (small.Seen, counts[0], counts[1])); // Execute(0, 1) on the caller
+
+            var large = new CountJob { PerThread = p };
+            inlining.Run(ref large, work: 1000);
+            Assert.Equal((2, 2, 1), (large.Seen, counts[0], counts[1]));
+
+            var unlimited = new CountJob { PerThread = p };
+            plain.Run(ref unlimited, work: 1);
+            Assert.Equal((2, 3, 2), (unlimited.Seen, counts[0], counts[1]));
+        }
     }
 }

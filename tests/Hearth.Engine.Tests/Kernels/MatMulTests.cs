@@ -155,4 +155,41 @@ public unsafe class MatMulTests
             Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
         }
     }
+
+    /// <summary>The fused q/k/v and gate/up products give exactly what one Multiply per matrix gives, also when the
+    /// matrices' types differ (Q4_K_M mixes Q4_K and Q6_K; a Q8_0 activation type with a Q8_K one falls back).</summary>
+    [Theory]
+    [InlineData(GgmlType.Q8_0, GgmlType.Q8_0, GgmlType.Q8_0, 1, 1)]
+    [InlineData(GgmlType.Q8_0, GgmlType.Q8_0, GgmlType.Q8_0, 5, 2)]
+    [InlineData(GgmlType.Q4_K, GgmlType.Q4_K, GgmlType.Q6_K, 1, 3)]
+    [InlineData(GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q4_K, 6, 2)]
+    [InlineData(GgmlType.Q5_0, GgmlType.Q5_0, GgmlType.Q8_0, 3, 2)]
+    [InlineData(GgmlType.Q4_K, GgmlType.Q8_0, GgmlType.F32, 2, 2)] // different vec-dot types: separate products
+    [InlineData(GgmlType.F32, GgmlType.F16, GgmlType.F32, 2, 1)]
+    public void MultiplyManyMatchesOneMultiplyPerMatrix(GgmlType t0, GgmlType t1, GgmlType t2, int n, int threads)
+    {
+        const int cols = 512;
+        int[] rows = [48, 16, 40];
+        var types = new[] { t0, t1, t2 };
+        var quantized = new byte[3][];
+        for (int m = 0; m < 3; m++)
+            quantized[m] = KernelTestData.QuantizedRows(types[m], KernelTestData.Floats(rows[m] * cols, seed: 11 + m, scale: 0.05f), rows[m], cols);
+        var x = KernelTestData.Floats(n * cols, seed: 3);
+        using var pool = new ComputePool(threads);
+        foreach (int count in new[] { 2, 3 })
+        {
+            var expected = new float[3][];
+            var got = new float[3][];
+            for (int m = 0; m < 3; m++) { expected[m] = new float[n * rows[m]]; got[m] = new float[n * rows[m]]; }
+            fixed (byte* q0 = quantized[0], q1 = quantized[1], q2 = quantized[2])
+            fixed (float* px = x, g0 = got[0], g1 = got[1], g2 = got[2])
+            {
+                var w = new[] { new WeightMatrix(q0, t0, rows[0], cols), new WeightMatrix(q1, t1, rows[1], cols), new WeightMatrix(q2, t2, rows[2], cols) };
+                for (int m = 0; m < count; m++) MatMul.Multiply(pool, w[m], x, expected[m], n);
+                if (count == 3) MatMul.MultiplyMany(pool, px, n, w[0], g0, w[1], g1, w[2], g2);
+                else MatMul.MultiplyMany(pool, px, n, w[0], g0, w[1], g1);
+            }
+            for (int m = 0; m < count; m++) Assert.Equal(expected[m], got[m]);
+        }
+    }
 }

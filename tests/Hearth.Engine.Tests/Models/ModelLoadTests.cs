@@ -81,6 +81,20 @@ public class ModelLoadTests : IDisposable
         Assert.Contains("llama.block_count", ex.Message);
     }
 
+    /// <summary>Fuzz finding (bench fuzz --seed 2, stories260K.gguf): block_count mutated to 10,747,909 made the loader
+    /// allocate its layer array (82 MB) before finding blk.5 missing; int.MaxValue would have thrown OutOfMemoryException.</summary>
+    [Fact]
+    public void LyingBlockCountFailsBeforeAllocating()
+    {
+        var w = Synthetic(skip: "llama.block_count");
+        w.Add("llama.block_count", (uint)int.MaxValue);
+        using var file = Write(w);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var ex = Assert.Throws<InvalidModelException>(() => TransformerModel.Load(file));
+        Assert.Contains("block_count", ex.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+    }
+
     [Fact]
     public void UnknownRopeScalingIsRejected()
     {
