@@ -59,19 +59,8 @@ public sealed class HearthClient : OpenAICompatibleChatClient, IHearth
             Str(m, "health"), price, Bool(m, "default"));
     }
 
-    public async IAsyncEnumerable<HearthProgress> PullAsync(string model, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var job = await StartPullJobAsync(model, cancellationToken).ConfigureAwait(false);
-        HearthJob? last = null;
-        await foreach (var state in WatchJobAsync(job.Id, cancellationToken).ConfigureAwait(false))
-        {
-            last = state;
-            if (state.Progress is { } progress) yield return progress;
-        }
-        if (last is not { Status: "succeeded" })
-            throw new HearthException(last?.Status == "canceled" ? 499 : 502, $"Pulling {model} {last?.Status ?? "ended"}: {last?.Error}", "server_error", "pull_failed");
-        yield return new HearthProgress("done", 1, 0, null, model);
-    }
+    public IAsyncEnumerable<HearthProgress> PullAsync(string model, CancellationToken cancellationToken = default) =>
+        PullJobs.PullAsync(this, model, cancellationToken);
 
     public async IAsyncEnumerable<HearthProgress> LoadAsync(string model, TimeSpan? keepAlive = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
