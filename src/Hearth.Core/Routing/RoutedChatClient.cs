@@ -47,7 +47,7 @@ public sealed class RoutedChatClient : IChatClient
     {
         var route = RouteOptions.Of(options).Apply(_state.File.Routing);
         var decision = RouteDecision.Of(options) ?? Decision;
-        var plan = await PlanAsync(route, cancellationToken).ConfigureAwait(false);
+        var plan = OnlyThoseThatCanAnswer(await PlanAsync(route, cancellationToken).ConfigureAwait(false), options);
         var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList(); // each attempt reads them again
 
         using var activity = HearthTelemetry.Source.StartActivity($"route {_requested}", ActivityKind.Internal);
@@ -201,6 +201,19 @@ public sealed class RoutedChatClient : IChatClient
         if (plan.Count > 0) return plan;
         if (route.LocalOnly) throw NotLocal(route, $"no provider on this device serves '{_requested}'");
         throw ApiException.ModelNotFound(_requested);
+    }
+
+    /// <summary>
+    /// Logprobs come back from this machine's engine only (remote answers are read as text), so a request that asks
+    /// for them is not sent elsewhere, and fails clearly when nothing else is in line.
+    /// </summary>
+    List<(IChatProvider Provider, string Model)> OnlyThoseThatCanAnswer(List<(IChatProvider Provider, string Model)> plan, ChatOptions? options)
+    {
+        if (options?.AdditionalProperties?.TryGetValue("logprobs", out var wanted) != true || wanted is not true) return plan;
+        var able = plan.Where(c => c.Provider is LocalProvider).ToList();
+        if (able.Count > 0) return able;
+        throw ApiException.Unsupported("logprobs",
+            $"'{_requested}' is served by provider '{plan[0].Provider.Name}', which does not return logprobs through Hearth; only this machine's engine does.");
     }
 
     static IEnumerable<IChatProvider> Order(IEnumerable<IChatProvider> providers, string model, EffectiveRoute route) => providers

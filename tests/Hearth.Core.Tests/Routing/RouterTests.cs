@@ -71,6 +71,18 @@ public sealed class RouterTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Logprobs_requests_go_only_to_this_machines_engine_or_fail_naming_logprobs()
+    {
+        var logprobs = new ChatOptions { AdditionalProperties = new() { ["logprobs"] = true } };
+        var (text, decision) = await ChatAsync("up/fake", logprobs);   // up is first in line, but cannot return logprobs
+        Assert.Equal(("local reply", "local"), (text, decision.Provider));
+
+        var e = await Assert.ThrowsAsync<ApiException>(() => ChatAsync("up/m", logprobs)); // only up serves m
+        Assert.Equal((400, "logprobs"), (e.Status, e.Param));
+        Assert.Contains("'up'", e.Message);
+    }
+
+    [Fact]
     public async Task A_bad_request_is_not_retried_elsewhere()
     {
         _upstream.Then(ScriptedUpstream.Status(400, "invalid_value"));
