@@ -52,6 +52,37 @@ public unsafe class MatMulTests
         }
     }
 
+    /// <summary>
+    /// A batch of activation rows gives each row what it gets alone: the K-quant and float multi-row kernels share the
+    /// weight unpacking, not the arithmetic, so the result is identical; the Q8_0/Q4_0/Q5_0 decode kernels keep two
+    /// accumulators for throughput where their 4-row kernels keep one, so those differ in summation order only.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void Each_row_of_a_batch_equals_that_row_alone(GgmlType type)
+    {
+        int rows = 24, cols = 512, n = 7;
+        var wq = KernelTestData.QuantizedRows(type, KernelTestData.Floats(rows * cols, seed: 3, scale: 0.05f), rows, cols);
+        var x = KernelTestData.Floats(n * cols, seed: 9);
+        var batched = new float[n * rows];
+        var alone = new float[rows];
+        using var pool = new ComputePool(2);
+        fixed (byte* p = wq)
+        {
+            var w = new WeightMatrix(p, type, rows, cols);
+            MatMul.Multiply(pool, w, x, batched, n);
+            for (int j = 0; j < n; j++)
+            {
+                MatMul.Multiply(pool, w, x.AsSpan(j * cols, cols), alone, 1);
+                if (type is GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q5_0)
+                    for (int r = 0; r < rows; r++) Assert.True(Math.Abs(alone[r] - batched[j * rows + r]) <= 1e-5f * Math.Abs(alone[r]) + 1e-6f, $"{type} row {r}");
+                else Assert.Equal(alone, batched.AsSpan(j * rows, rows).ToArray());
+            }
+        }
+    }
+
+    public static IEnumerable<object[]> Types() => KernelTestData.WeightTypes.Select(t => new object[] { t });
+
     public static IEnumerable<object[]> Cases()
     {
         foreach (var type in KernelTestData.WeightTypes)
