@@ -31,27 +31,24 @@ public sealed partial class Generator
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(batcher);
-        return GenerateAsync(new BatchedLogitsSource(state, batcher), prompt, options, ct);
+        return GenerateAsync(new StateLogitsSource(state, batcher), prompt, options, ct);
     }
 
-    sealed class BatchedLogitsSource(InferenceState state, DecodeBatcher batcher) : StateLogitsSource(state), ILogitsSource
-    {
-        readonly InferenceState _state = state;
-
-        public async Task<int> DecodeAsync(int token, Func<ReadOnlySpan<float>, int> pick, CancellationToken ct)
-        {
-            await batcher.DecodeAsync(_state, token).ConfigureAwait(false);
-            return pick(_state.Logits);
-        }
-    }
-
-    class StateLogitsSource(InferenceState state) : ILogitsSource
+    /// <summary>A state as the loop's logits source; with a batcher, generated tokens are decoded in shared passes.</summary>
+    sealed class StateLogitsSource(InferenceState state, DecodeBatcher? batcher = null) : ILogitsSource
     {
         public int ContextLength => state.ContextLength;
         public IReadOnlyList<int> Tokens => state.Tokens;
         public int CommonPrefixLength(IReadOnlyList<int> tokens) => state.CommonPrefixLength(tokens);
         public void Truncate(int length) => state.Truncate(length);
         public ReadOnlySpan<float> Evaluate(ReadOnlySpan<int> tokens) => state.Evaluate(tokens);
+
+        public async Task<int> DecodeAsync(int token, Func<ReadOnlySpan<float>, int> pick, CancellationToken ct)
+        {
+            if (batcher is null) return await Task.Run(() => pick(state.Evaluate([token])), ct).ConfigureAwait(false);
+            await batcher.DecodeAsync(state, token).ConfigureAwait(false);
+            return pick(state.Logits);
+        }
     }
 
     sealed class TokenizerVocabulary(Tokenizer tokenizer, IReadOnlySet<int>? rendered) : IGenerationVocabulary

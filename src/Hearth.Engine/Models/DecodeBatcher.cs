@@ -66,7 +66,7 @@ public sealed class DecodeBatcher : IDisposable
                 var waited = Stopwatch.StartNew();
                 while (!_disposed && _queue.Count < Math.Min(_lastBatch, _maxBatch) && waited.Elapsed < GatherWait)
                     Monitor.Wait(_gate, GatherWait - waited.Elapsed);
-                while (_queue.Count > 0 && batch.Count < _maxBatch && !Contains(batch, _queue.Peek().State)) batch.Add(_queue.Dequeue());
+                while (_queue.Count > 0 && batch.Count < _maxBatch) batch.Add(_queue.Dequeue());
                 _lastBatch = batch.Count;
             }
 
@@ -80,7 +80,8 @@ public sealed class DecodeBatcher : IDisposable
             }
             catch (Exception) when (batch.Count > 1)
             {
-                // One bad member (a full cache, a disposed state) must not fail the others: decode them one by one.
+                // One bad member (a full cache, a disposed state, a state queued twice) must not fail the others:
+                // decode them one by one, in order.
                 foreach (var p in batch) DecodeAlone(p, states, tokens);
             }
             catch (Exception e)
@@ -101,12 +102,6 @@ public sealed class DecodeBatcher : IDisposable
             p.Done.TrySetResult();
         }
         catch (Exception e) { p.Done.TrySetException(e); }
-    }
-
-    static bool Contains(List<Pending> batch, InferenceState state)
-    {
-        foreach (var p in batch) if (p.State == state) return true;
-        return false;
     }
 
     /// <summary>Finishes what is queued, then stops the worker.</summary>

@@ -97,6 +97,17 @@ public class DecodeBatchTests(ModelFixture models) : IClassFixture<ModelFixture>
     }
 
     [Fact]
+    public async Task A_state_queued_twice_is_decoded_twice_in_order()
+    {
+        var model = models.Get("stories260K");
+        using var batcher = new DecodeBatcher(model, 4);
+        using var state = model.CreateState(16);
+        state.Evaluate([5]);
+        await Task.WhenAll(batcher.DecodeAsync(state, 6), batcher.DecodeAsync(state, 7));
+        Assert.Equal([5, 6, 7], state.Tokens);
+    }
+
+    [Fact]
     public void A_batch_refuses_mismatched_inputs_and_a_state_twice()
     {
         var model = models.Get("stories260K");
