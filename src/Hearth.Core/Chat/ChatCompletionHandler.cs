@@ -33,21 +33,9 @@ public sealed class ChatCompletionHandler(IModelRegistry models, ConversationSto
         {
             // Where the router sends the request shows in the response header and in each saved message.
             if (model.GetService(typeof(Routing.RouteDecision)) is Routing.RouteDecision decision) request.Options.AdditionalProperties![Routing.RouteDecision.Key] = decision;
-            var conversationId = conversationHeader ?? request.ConversationId;
-            var created = false;
-            if (conversationId is not null)
-            {
-                if (await store.GetAsync(conversationId, cancellationToken) is null) throw new ApiException(404, $"No conversation with id '{conversationId}'.", "invalid_request_error", "conversation_id", "conversation_not_found");
-            }
-            else
-            {
-                conversationId = (await store.CreateAsync(TitleOf(request.Messages), request.Model, ct: cancellationToken)).Id;
-                created = true;
-            }
+            var (conversationId, created) = await ConversationAsync(store, conversationHeader ?? request.ConversationId, request.Messages, request.Model, cancellationToken);
             request.Options.ConversationId = conversationId;
-
-            IChatClient pipeline = new MeteredChatClient(new ConversationMemoryChatClient(new ContextGuardChatClient(model), store, memory), metrics);
-            return new ChatCompletion(request, pipeline, conversationId, metrics,
+            return new ChatCompletion(request, Pipeline(model, store, memory, metrics), conversationId, metrics,
                 onFailedBeforeStart: created ? () => store.DeleteAsync(conversationId) : null);
         }
         catch
@@ -56,6 +44,20 @@ public sealed class ChatCompletionHandler(IModelRegistry models, ConversationSto
             throw;
         }
     }
+
+    /// <summary>The conversation a completion belongs to: the one named (a 404 when there is none), else a new one titled from the messages.</summary>
+    public static async Task<(string Id, bool Created)> ConversationAsync(ConversationStore store, string? id, IEnumerable<ChatMessage> messages, string model,
+        CancellationToken cancellationToken)
+    {
+        if (id is null) return ((await store.CreateAsync(TitleOf(messages), model, ct: cancellationToken).ConfigureAwait(false)).Id, true);
+        if (await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is null)
+            throw new ApiException(404, $"No conversation with id '{id}'.", "invalid_request_error", "conversation_id", "conversation_not_found");
+        return (id, false);
+    }
+
+    /// <summary>What every completion runs through, in HTTP and in process: metrics → conversation memory → context guard → model.</summary>
+    public static IChatClient Pipeline(IChatClient model, ConversationStore store, MemoryOptions memory, HearthMetrics metrics) =>
+        new MeteredChatClient(new ConversationMemoryChatClient(new ContextGuardChatClient(model), store, memory), metrics);
 
     async Task<IChatClient> ModelClient(string model, TimeSpan? keepAlive, CancellationToken cancellationToken)
     {

@@ -45,19 +45,13 @@ public sealed class InProcessHearth(IModelRegistry models, ModelManager manager,
         using var _ = model;
         if (model.GetService(typeof(RouteDecision)) is RouteDecision decision) chatOptions.AdditionalProperties[RouteDecision.Key] = decision;
 
-        var created = false;
-        if (chatOptions.ConversationId is { } id)
-        {
-            if (await store.GetAsync(id, cancellationToken).ConfigureAwait(false) is null)
-                throw new HearthException(404, $"No conversation with id '{id}'.", "invalid_request_error", "conversation_not_found", "conversation_id");
-        }
-        else
-        {
-            chatOptions.ConversationId = (await store.CreateAsync(ChatCompletionHandler.TitleOf(list), chatOptions.ModelId, ct: cancellationToken).ConfigureAwait(false)).Id;
-            created = true;
-        }
+        string conversationId;
+        bool created;
+        try { (conversationId, created) = await ChatCompletionHandler.ConversationAsync(store, chatOptions.ConversationId, list, chatOptions.ModelId, cancellationToken).ConfigureAwait(false); }
+        catch (ApiException e) { throw ToHearth(e); }
+        chatOptions.ConversationId = conversationId;
 
-        IChatClient pipeline = new MeteredChatClient(new ConversationMemoryChatClient(new ContextGuardChatClient(model), store, _memory), _metrics);
+        var pipeline = ChatCompletionHandler.Pipeline(model, store, _memory, _metrics);
         await using var updates = pipeline.GetStreamingResponseAsync(list, chatOptions, cancellationToken).GetAsyncEnumerator(cancellationToken);
         var first = true;
         while (true)
