@@ -35,9 +35,10 @@ internal static class EngineBench
         var tokens = Enumerable.Range(0, context).Select(_ => rng.Next(c.VocabSize)).ToArray();
         using var state = transformer.CreateState(context);
 
-        // warm-up: JIT, page faults of the mapped weights, pool threads
-        state.Evaluate(tokens.AsSpan(0, Math.Min(16, context)));
-        state.Evaluate(tokens.AsSpan(0, 1));
+        // warm-up, as llama-bench does one run first: JIT, page faults of the mapped weights, pool threads
+        state.Evaluate(tokens.AsSpan(0, Math.Max(1, prompts.DefaultIfEmpty(16).First())));
+        state.Truncate(0);
+        for (int i = 0; i < Math.Min(8, context); i++) state.Evaluate(tokens.AsSpan(i, 1));
         state.Truncate(0);
 
         string name = Path.GetFileName(model);
