@@ -10,6 +10,7 @@ switch (args.FirstOrDefault())
     case "service": return await ServiceBench.RunAsync(args[1..]);
     case "engine": EngineBench.Run(args); return 0;
     case "gen-model": ModelGenerator.Run(args); return 0;
+    case "gen-arch": ArchitectureFixtures.Run(args); return 0;
     case "grammar": await GrammarBench.RunAsync(args); return 0;
     case "fuzz": return FuzzBench.Run(args);
     case "profile": ProfileBench.Run(args); return 0;

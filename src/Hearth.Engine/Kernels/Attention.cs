@@ -16,16 +16,18 @@ internal static unsafe class Attention
 {
     /// <summary>
     /// <paramref name="scratch"/> holds 2 x headDim floats. headDim must be a multiple of 8 for the vector path;
-    /// other sizes take <see cref="HeadScalar"/>.
+    /// other sizes take <see cref="HeadScalar"/>. A <paramref name="softcap"/> other than 0 bends every score to
+    /// softcap * tanh(score / softcap) (gemma2), folded into the scale as ggml does.
     /// </summary>
     public static void Head(float* q, float* keys, float* values, long stride, int count, int headDim, float scale,
-        float* scratch, float* output)
+        float* scratch, float* output, float softcap = 0)
     {
         if (!Vector256.IsHardwareAccelerated || headDim % 8 != 0)
         {
-            HeadScalar(q, keys, values, stride, count, headDim, scale, output);
+            HeadScalar(q, keys, values, stride, count, headDim, scale, output, softcap);
             return;
         }
+        if (softcap != 0) scale /= softcap;
         float* qh = scratch, acc = scratch + headDim;
         for (int i = 0; i < headDim; i += 8)
         {
@@ -36,6 +38,7 @@ internal static unsafe class Attention
         for (int t = 0; t < count; t++)
         {
             float s = Dot(qh, keys + t * stride, headDim) * scale;
+            if (softcap != 0) s = softcap * MathF.Tanh(s);
             float vs = 1;
             if (s > max)
             {
@@ -59,8 +62,9 @@ internal static unsafe class Attention
 
     /// <summary>The scalar reference of <see cref="Head"/>, with .NET's own <see cref="Half"/> conversions.</summary>
     public static void HeadScalar(float* q, float* keys, float* values, long stride, int count, int headDim, float scale,
-        float* output)
+        float* output, float softcap = 0)
     {
+        if (softcap != 0) scale /= softcap;
         var qh = new float[headDim];
         var acc = new float[headDim];
         for (int i = 0; i < headDim; i++) qh[i] = (float)(Half)q[i];
@@ -70,6 +74,7 @@ internal static unsafe class Attention
             double dot = 0;
             for (int i = 0; i < headDim; i++) dot += qh[i] * (double)keys[t * stride + i];
             float s = (float)dot * scale;
+            if (softcap != 0) s = softcap * MathF.Tanh(s);
             float vs = 1;
             if (s > max)
             {

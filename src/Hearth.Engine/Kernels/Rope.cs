@@ -8,8 +8,11 @@ namespace Hearth.Engine.Kernels;
 /// </summary>
 internal static unsafe class Rope
 {
-    /// <summary>Fills cache[2i] = cos, cache[2i+1] = sin of every pair's angle at <paramref name="pos"/>.</summary>
-    public static void Angles(int pos, float freqBase, float freqScale, float* freqFactors, int ropeDim, float* cache)
+    /// <summary>
+    /// Fills cache[2i] = cos, cache[2i+1] = sin of every pair's angle at <paramref name="pos"/>, both times
+    /// <paramref name="magnitude"/> (ggml's mscale: LongRoPE's attention factor; 1 otherwise).
+    /// </summary>
+    public static void Angles(int pos, float freqBase, float freqScale, float* freqFactors, int ropeDim, float* cache, float magnitude = 1f)
     {
         float thetaScale = MathF.Pow(freqBase, -2.0f / ropeDim);
         float theta = pos;
@@ -17,8 +20,8 @@ internal static unsafe class Rope
         {
             float ff = freqFactors != null ? freqFactors[i0 / 2] : 1f;
             float angle = freqScale * (theta / ff);
-            cache[i0] = (float)Math.Cos(angle);
-            cache[i0 + 1] = (float)Math.Sin(angle);
+            cache[i0] = (float)Math.Cos(angle) * magnitude;
+            cache[i0 + 1] = (float)Math.Sin(angle) * magnitude;
             theta *= thetaScale;
         }
     }

@@ -34,4 +34,12 @@ public readonly unsafe struct WeightMatrix
     public long RowBytes { get; }
 
     public byte* Row(int row) => Data + row * RowBytes;
+
+    /// <summary>Rows start..start+count-1 as a matrix of their own (a view: fused tensors such as phi3's attn_qkv).</summary>
+    public WeightMatrix Slice(int start, int count)
+    {
+        if (start < 0 || count < 1 || start + (long)count > Rows)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Rows {start}..{start + count - 1} are outside a matrix of {Rows} rows.");
+        return new WeightMatrix(Data + start * RowBytes, Type, count, Cols);
+    }
 }

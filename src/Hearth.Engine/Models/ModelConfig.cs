@@ -10,6 +10,15 @@ public enum RopeScalingType
     Linear,
 }
 
+/// <summary>The feed-forward gate's activation: act(gate(x)) * up(x).</summary>
+public enum FeedForwardActivation
+{
+    /// <summary>SwiGLU (llama, qwen, phi3).</summary>
+    Silu,
+    /// <summary>GeGLU with tanh-approximated GELU (gemma2).</summary>
+    Gelu,
+}
+
 /// <summary>
 /// The shape and hyper-parameters of a transformer, read from GGUF metadata (<c>{arch}.*</c> keys, named as
 /// llama.cpp names them). Per-architecture differences that the forward pass needs are flags here
@@ -39,7 +48,42 @@ public sealed record ModelConfig(
     public bool QueryKeyNorm => Architecture is "qwen3";
 
     /// <summary>Architectures whose forward pass this engine implements.</summary>
-    public static IReadOnlyList<string> SupportedArchitectures { get; } = ["llama", "qwen2", "qwen3"];
+    public static IReadOnlyList<string> SupportedArchitectures { get; } = ["llama", "qwen2", "qwen3", "phi3", "gemma2"];
+
+    /// <summary>Factor the token embeddings are multiplied by (gemma2: sqrt(embedding_length)).</summary>
+    public float EmbeddingScale { get; init; } = 1f;
+
+    /// <summary>Factor on q.k before softmax: 1/sqrt(head size), except where the architecture says otherwise.</summary>
+    public float AttentionScale { get; init; }
+
+    /// <summary>Attention scores pass through cap * tanh(score / cap) when this is not 0 (gemma2).</summary>
+    public float AttentionSoftcap { get; init; }
+
+    /// <summary>Logits pass through cap * tanh(logit / cap) when this is not 0 (gemma2).</summary>
+    public float FinalSoftcap { get; init; }
+
+    /// <summary>Positions a sliding-window layer attends to (its own included), or 0 when no layer slides.</summary>
+    public int SlidingWindow { get; init; }
+
+    /// <summary>With <see cref="SlidingWindow"/>: layer l slides when l % pattern &lt; pattern - 1 (gemma2: every other layer, from 0).</summary>
+    public int SlidingWindowPattern { get; init; } = 2;
+
+    /// <summary>Whether layer <paramref name="layer"/> attends only to the last <see cref="SlidingWindow"/> positions.</summary>
+    public bool IsSlidingLayer(int layer) => SlidingWindow > 0 && (SlidingWindowPattern == 0 || layer % SlidingWindowPattern < SlidingWindowPattern - 1);
+
+    public FeedForwardActivation Activation { get; init; } = FeedForwardActivation.Silu;
+
+    /// <summary>Whether attention and feed-forward outputs are RMS-normed before joining the residual (gemma2's post norms).</summary>
+    public bool PostNorms => Architecture is "gemma2";
+
+    /// <summary>
+    /// LongRoPE (phi3 128k): the context the model was trained on before scaling. A cache longer than this rotates with
+    /// rope_factors_long, a shorter one with rope_factors_short (as llama.cpp picks by its context size); 0 when unused.
+    /// </summary>
+    public int RopeOriginalContext { get; init; }
+
+    /// <summary>RoPE's cos and sin are multiplied by this (rope.scaling.attn_factor: LongRoPE).</summary>
+    public float RopeAttentionFactor { get; init; } = 1f;
 
     /// <summary>Width of the K and V projections: one head of HeadDim per KV head (grouped-query attention).</summary>
     public int KvDim => HeadCountKv * HeadDim;
@@ -77,7 +121,7 @@ public sealed record ModelConfig(
 
         var (scaling, freqScale) = ReadRopeScaling(f, arch);
         var eos = OptionalToken(f, "tokenizer.ggml.eos_token_id", vocab);
-        return new ModelConfig(
+        var config = new ModelConfig(
             Architecture: arch,
             EmbeddingLength: embd,
             BlockCount: Required(f, $"{arch}.block_count"),
@@ -91,13 +135,36 @@ public sealed record ModelConfig(
             RopeBase: f.GetFloat($"{arch}.rope.freq_base") ?? 10000f,
             RopeDim: ropeDim,
             // llama.cpp's LLAMA_ROPE_TYPE_NEOX archs rotate (i, i + d/2) pairs; LLAMA_ROPE_TYPE_NORM ones rotate (2i, 2i+1).
-            RopeNeox: arch is "qwen2" or "qwen3",
+            RopeNeox: arch is "qwen2" or "qwen3" or "phi3" or "gemma2",
             RopeScaling: scaling,
             RopeFreqScale: freqScale,
             BosTokenId: OptionalToken(f, "tokenizer.ggml.bos_token_id", vocab),
             EosTokenId: eos,
-            EndOfGenerationTokenIds: EndOfGeneration(f, vocab, eos));
+            EndOfGenerationTokenIds: EndOfGeneration(f, vocab, eos))
+        {
+            AttentionScale = 1f / MathF.Sqrt(headDim),
+            RopeOriginalContext = Optional(f, $"{arch}.rope.scaling.original_context_length") ?? 0,
+            RopeAttentionFactor = f.GetFloat($"{arch}.rope.scaling.attn_factor") ?? 1f,
+        };
+        return arch switch
+        {
+            "gemma2" => Gemma2(f, config),
+            _ => config,
+        };
     }
+
+    /// <summary>gemma2 as llama.cpp's models/gemma2.cpp: scaled embeddings, GeGLU, post norms, soft-capping, sliding window on even layers.</summary>
+    static ModelConfig Gemma2(GgufFile f, ModelConfig c) => c with
+    {
+        EmbeddingScale = MathF.Sqrt(c.EmbeddingLength),
+        // Gemma 2 27B (46 layers) scales queries by 1/sqrt(embedding / heads), the others by 1/sqrt(head size).
+        AttentionScale = 1f / MathF.Sqrt(c.BlockCount == 46 ? c.EmbeddingLength / c.HeadCount : c.HeadDim),
+        AttentionSoftcap = f.GetFloat("gemma2.attn_logit_softcapping") ?? 50f,
+        FinalSoftcap = f.GetFloat("gemma2.final_logit_softcapping") ?? 30f,
+        SlidingWindow = Optional(f, "gemma2.attention.sliding_window") ?? 4096,
+        SlidingWindowPattern = Optional(f, "gemma2.attention.sliding_window_pattern") ?? 2,
+        Activation = FeedForwardActivation.Gelu,
+    };
 
     static (RopeScalingType, float) ReadRopeScaling(GgufFile f, string arch)
     {

@@ -13,6 +13,8 @@ internal sealed unsafe class LayerWeights
     public float* QueryNorm, KeyNorm;
     public float* FeedForwardNorm;
     public WeightMatrix Gate, Up, Down;
+    /// <summary>RMS norms of the attention and feed-forward outputs before the residual add (gemma2), or null.</summary>
+    public float* PostAttentionNorm, PostFeedForwardNorm;
 }
 
 /// <summary>
@@ -30,14 +32,22 @@ internal sealed unsafe class ModelWeights
     public WeightMatrix Output;
     /// <summary>Per-pair RoPE frequency divisors (rope_freqs.weight, Llama 3.1+ scaling), or null.</summary>
     public float* RopeFreqFactors;
+    /// <summary>LongRoPE divisors for caches longer / not longer than the original context (phi3 128k), or null.</summary>
+    public float* RopeFactorsLong, RopeFactorsShort;
+
+    /// <summary>The RoPE divisors a cache of <paramref name="contextLength"/> positions rotates with (as llama.cpp's get_rope_factors).</summary>
+    public float* RopeFactorsFor(ModelConfig c, int contextLength) =>
+        RopeFreqFactors != null ? RopeFreqFactors
+        : RopeFactorsLong != null && contextLength > c.RopeOriginalContext ? RopeFactorsLong
+        : RopeFactorsShort;
 
     public static ModelWeights Load(GgufFile f, ModelConfig c)
     {
         var loader = new Loader(f);
-        // Every layer has at least 9 tensors: a lying block_count must fail before the layer array is allocated
+        // Every layer has at least 6 tensors (9 unfused): a lying block_count must fail before the layer array is allocated
         // (fuzz finding: block_count 10,747,909 allocated 82 MB; int.MaxValue would throw OutOfMemoryException).
-        if ((long)c.BlockCount * 9 > f.Tensors.Count)
-            throw new InvalidModelException($"{c.Architecture}.block_count is {c.BlockCount}, but the file has only {f.Tensors.Count} tensors (9 or more per layer).");
+        if ((long)c.BlockCount * 6 > f.Tensors.Count)
+            throw new InvalidModelException($"{c.Architecture}.block_count is {c.BlockCount}, but the file has only {f.Tensors.Count} tensors (6 or more per layer).");
         int d = c.EmbeddingLength, qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, ff = c.FeedForwardLength;
 
         var embedding = loader.Tensor("token_embd.weight", d, c.VocabSize);
@@ -52,18 +62,28 @@ internal sealed unsafe class ModelWeights
             Output = f.TryGetTensor("output.weight", out _)
                 ? loader.Matrix("output.weight", d, c.VocabSize)
                 : loader.Matrix("token_embd.weight", d, c.VocabSize),
-            RopeFreqFactors = f.TryGetTensor("rope_freqs.weight", out _) ? loader.Vector("rope_freqs.weight", c.RopeDim / 2) : null,
+            RopeFreqFactors = loader.OptionalVector("rope_freqs.weight", c.RopeDim / 2),
+            // phi3 128k stores them in layer 0 (llama.cpp's files; later layers would only duplicate them).
+            RopeFactorsLong = loader.OptionalVector("rope_factors_long.weight", c.RopeDim / 2),
+            RopeFactorsShort = loader.OptionalVector("rope_factors_short.weight", c.RopeDim / 2),
             Layers = new LayerWeights[c.BlockCount],
         };
+        if ((w.RopeFactorsLong == null) != (w.RopeFactorsShort == null) || (w.RopeFactorsLong != null && c.RopeOriginalContext == 0))
+            throw new InvalidModelException($"{c.Architecture}: LongRoPE needs rope_factors_long, rope_factors_short and rope.scaling.original_context_length together.");
         for (int l = 0; l < c.BlockCount; l++)
         {
             string p = $"blk.{l}.";
+            // phi3 fuses q|k|v into attn_qkv and gate|up into ffn_up: row views of the fused tensors, nothing copied.
+            bool fusedQkv = f.TryGetTensor(p + "attn_qkv.weight", out _);
+            var qkv = fusedQkv ? loader.Matrix(p + "attn_qkv.weight", d, qDim + 2 * kvDim) : default;
+            bool fusedGateUp = !f.TryGetTensor(p + "ffn_gate.weight", out _) && c.Architecture == "phi3";
+            var gateUp = fusedGateUp ? loader.Matrix(p + "ffn_up.weight", d, 2 * ff) : default;
             w.Layers[l] = new LayerWeights
             {
                 AttentionNorm = loader.Vector(p + "attn_norm.weight", d),
-                Query = loader.Matrix(p + "attn_q.weight", d, qDim),
-                Key = loader.Matrix(p + "attn_k.weight", d, kvDim),
-                Value = loader.Matrix(p + "attn_v.weight", d, kvDim),
+                Query = fusedQkv ? qkv.Slice(0, qDim) : loader.Matrix(p + "attn_q.weight", d, qDim),
+                Key = fusedQkv ? qkv.Slice(qDim, kvDim) : loader.Matrix(p + "attn_k.weight", d, kvDim),
+                Value = fusedQkv ? qkv.Slice(qDim + kvDim, kvDim) : loader.Matrix(p + "attn_v.weight", d, kvDim),
                 QueryBias = loader.OptionalVector(p + "attn_q.bias", qDim),
                 KeyBias = loader.OptionalVector(p + "attn_k.bias", kvDim),
                 ValueBias = loader.OptionalVector(p + "attn_v.bias", kvDim),
@@ -71,9 +91,11 @@ internal sealed unsafe class ModelWeights
                 KeyNorm = c.QueryKeyNorm ? loader.Vector(p + "attn_k_norm.weight", c.HeadDim) : null,
                 Output = loader.Matrix(p + "attn_output.weight", qDim, d),
                 FeedForwardNorm = loader.Vector(p + "ffn_norm.weight", d),
-                Gate = loader.Matrix(p + "ffn_gate.weight", d, ff),
-                Up = loader.Matrix(p + "ffn_up.weight", d, ff),
+                Gate = fusedGateUp ? gateUp.Slice(0, ff) : loader.Matrix(p + "ffn_gate.weight", d, ff),
+                Up = fusedGateUp ? gateUp.Slice(ff, ff) : loader.Matrix(p + "ffn_up.weight", d, ff),
                 Down = loader.Matrix(p + "ffn_down.weight", ff, d),
+                PostAttentionNorm = c.PostNorms ? loader.Vector(p + "post_attention_norm.weight", d) : null,
+                PostFeedForwardNorm = c.PostNorms ? loader.Vector(p + "post_ffw_norm.weight", d) : null,
             };
         }
         return w;

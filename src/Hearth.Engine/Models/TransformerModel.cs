@@ -4,7 +4,7 @@ using Hearth.Engine.Kernels;
 namespace Hearth.Engine.Models;
 
 /// <summary>
-/// A decoder-only transformer (llama, qwen2, qwen3) over the weights of a mapped GGUF file. Holds the weights and the
+/// A decoder-only transformer (llama, qwen2, qwen3, phi3, gemma2) over the weights of a mapped GGUF file. Holds the weights and the
 /// compute threads; each conversation keeps its KV cache in an <see cref="InferenceState"/> from
 /// <see cref="CreateState"/>. States of one model evaluate one at a time (they share the threads).
 /// </summary>
@@ -93,11 +93,13 @@ public sealed unsafe class TransformerModel : IDisposable
         {
             var row = new ReadOnlySpan<byte>(w.TokenEmbedding + tokens[i] * w.TokenEmbeddingRowBytes, (int)w.TokenEmbeddingRowBytes);
             Dequantize.Row(w.TokenEmbeddingType, row, new Span<float>(x + i * d, d));
+            if (c.EmbeddingScale != 1f) Scale(x + i * d, d, c.EmbeddingScale);
         }
 
         // RoPE angles of each position, shared by every layer and head
         for (int i = 0; i < n; i++)
-            Rope.Angles(s.RowPositions[i], c.RopeBase, c.RopeFreqScale, w.RopeFreqFactors, c.RopeDim, s.RopeAngles + i * c.RopeDim);
+            Rope.Angles(s.RowPositions[i], c.RopeBase, c.RopeFreqScale, w.RopeFactorsFor(c, s.RowCaches[i].ContextLength), c.RopeDim,
+                s.RopeAngles + i * c.RopeDim, c.RopeAttentionFactor);
 
         for (int l = 0; l < c.BlockCount; l++)
         {
@@ -137,17 +139,20 @@ public sealed unsafe class TransformerModel : IDisposable
             var attention = new AttentionJob(c, l, q, s.RowCaches, s.RowPositions, att, s.AttentionScratch, n);
             _pool.Run(ref attention, attended * c.HeadCount * c.HeadDim * 2);
 
-            // output projection and residual
+            // output projection and residual (gemma2: normed first)
             Multiply(layer.Output, att, xb, n);
+            PostNorm(layer.PostAttentionNorm, xb, n);
             AddInPlace(x, xb, n * d);
 
             // ffn rmsnorm
             for (int i = 0; i < n; i++) RmsNorm.Apply(x + i * d, layer.FeedForwardNorm, xb + i * d, d, c.RmsEps);
 
-            // ffn: down(silu(gate(x)) * up(x)) and residual
+            // ffn: down(act(gate(x)) * up(x)) and residual
             MatMul.MultiplyMany(_pool, xb, n, layer.Gate, gate, layer.Up, up);
-            SwiGlu.Apply(gate, up, n * ff);
+            if (c.Activation == FeedForwardActivation.Gelu) GeGlu.Apply(gate, up, n * ff);
+            else SwiGlu.Apply(gate, up, n * ff);
             Multiply(layer.Down, gate, xb, n);
+            PostNorm(layer.PostFeedForwardNorm, xb, n);
             AddInPlace(x, xb, n * d);
         }
 
@@ -156,6 +161,25 @@ public sealed unsafe class TransformerModel : IDisposable
         int first = allLogits ? 0 : n - 1;
         for (int i = first; i < n; i++) RmsNorm.Apply(x + i * d, w.OutputNorm, xb + i * d, d, c.RmsEps);
         Multiply(w.Output, xb + first * d, logits, n - first);
+        if (c.FinalSoftcap != 0) SoftCap(logits, (long)(n - first) * c.VocabSize, c.FinalSoftcap);
+
+        void PostNorm(float* norm, float* y, int rows)
+        {
+            if (norm == null) return;
+            for (int i = 0; i < rows; i++) RmsNorm.Apply(y + i * d, norm, y + i * d, d, c.RmsEps);
+        }
+    }
+
+    static void Scale(float* y, int count, float factor)
+    {
+        for (int i = 0; i < count; i++) y[i] *= factor;
+    }
+
+    /// <summary>cap * tanh(y / cap), as ggml's scale, tanh, scale.</summary>
+    static void SoftCap(float* y, long count, float cap)
+    {
+        float inverse = 1f / cap;
+        for (long i = 0; i < count; i++) y[i] = MathF.Tanh(y[i] * inverse) * cap;
     }
 
     void Multiply(in WeightMatrix m, float* x, float* y, int n) =>
@@ -188,15 +212,19 @@ public sealed unsafe class TransformerModel : IDisposable
         public void Execute(int thread, int threadCount)
         {
             int qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, group = c.GroupSize, hd = c.HeadDim;
-            float scale = 1f / MathF.Sqrt(hd);
+            float scale = c.AttentionScale;
+            int window = c.IsSlidingLayer(layer) ? c.SlidingWindow : int.MaxValue;
             float* myScratch = scratch + thread * 2 * hd;
             for (int item = thread; item < n * c.HeadCount; item += threadCount)
             {
                 int i = item / c.HeadCount, h = item % c.HeadCount;
                 int kvOffset = h / group * hd;
                 var cache = caches[i];
-                Attention.Head(q + i * qDim + h * hd, cache.KeyCache(layer) + kvOffset, cache.ValueCache(layer) + kvOffset, kvDim, positions[i] + 1, hd, scale,
-                    myScratch, output + i * qDim + h * hd);
+                // a sliding-window layer sees only the last `window` positions, its own included
+                int first = Math.Max(0, positions[i] + 1 - window);
+                long skip = (long)first * kvDim;
+                Attention.Head(q + i * qDim + h * hd, cache.KeyCache(layer) + kvOffset + skip, cache.ValueCache(layer) + kvOffset + skip, kvDim,
+                    positions[i] + 1 - first, hd, scale, myScratch, output + i * qDim + h * hd, c.AttentionSoftcap);
             }
         }
     }
