@@ -7,13 +7,16 @@ using Hearth.Engine.Models;
 namespace Hearth.Bench;
 
 /// <summary>
-/// <c>engine --model FILE [--threads N] [--prompt 128,512] [--gen 64,128] [--repeat 3]</c>: llama-bench's pp and tg
+/// <c>engine --model FILE [--threads N] [--prompt 128,512] [--gen 64,128] [--repeat 3] [--parallel 4,8]</c>: llama-bench's pp and tg
 /// tests for our engine. ppN evaluates N seeded random tokens in one call on an empty cache; tgN decodes N tokens one
 /// at a time from an empty cache (as llama-bench does, no prompt before them). After one warm-up (which also pages the
 /// weights in), each test runs --repeat times and reports the median. Prints one JSON line per test, then one summary
 /// line (test "summary") with what a comparison needs: pp and tg tokens/s of the first prompt and generation lengths,
 /// time to first token (the median time of the first prompt's forward pass, which yields the first token's logits),
 /// peak RSS, load time, file and KV cache size, and the GC bytes allocated per decoded token.
+/// <c>--parallel P</c> adds tgN xP: P conversations decoded together, one forward pass per step
+/// (<see cref="InferenceState.DecodeBatch"/>, what the service's decode batcher runs), reported as aggregate tokens/s:
+/// the engine's ceiling for P concurrent streams, without HTTP, prompts or sampling.
 /// </summary>
 internal static class EngineBench
 {
@@ -24,6 +27,7 @@ internal static class EngineBench
         int[] prompts = Ints(Option(args, "--prompt") ?? "128");
         int[] gens = Ints(Option(args, "--gen") ?? "64");
         int repeat = int.Parse(Option(args, "--repeat") ?? "3", CultureInfo.InvariantCulture);
+        int[] parallel = Ints(Option(args, "--parallel") ?? "");
 
         var load = Stopwatch.StartNew();
         using var file = GgufFile.Open(model);
@@ -78,6 +82,29 @@ internal static class EngineBench
             allocatedPerToken = Math.Max(allocatedPerToken, allocated / (repeat * (long)n));
             double rate = Report(name, transformer.Threads, $"tg{n}", n, seconds, allocated / (repeat * (long)n));
             if (tgRate == 0) tgRate = rate;
+        }
+
+        foreach (int p in parallel.Where(p => p > 1))
+        {
+            int n = gens.DefaultIfEmpty(64).First();
+            var states = Enumerable.Range(0, p).Select(_ => transformer.CreateState(n + 1)).ToArray();
+            using var scratch = transformer.CreateState(p, p);
+            var logits = new float[p * c.VocabSize];
+            var next = new int[p];
+            var seconds = new double[repeat];
+            for (int r = -1; r < repeat; r++) // r = -1: warm-up
+            {
+                for (int i = 0; i < p; i++) { states[i].Truncate(0); next[i] = tokens[i]; }
+                var clock = Stopwatch.StartNew();
+                for (int step = 0; step < n; step++)
+                {
+                    InferenceState.DecodeBatch(scratch, states, next, logits);
+                    for (int i = 0; i < p; i++) next[i] = ArgMax(logits.AsSpan(i * c.VocabSize, c.VocabSize));
+                }
+                if (r >= 0) seconds[r] = clock.Elapsed.TotalSeconds;
+            }
+            Report(name, transformer.Threads, $"tg{n}x{p}", n * p, seconds, null);
+            foreach (var s in states) s.Dispose();
         }
 
         long kvBytes = 2L * c.BlockCount * context * c.KvDim * sizeof(float);
