@@ -34,7 +34,7 @@ public sealed partial class Generator
         return GenerateAsync(new StateLogitsSource(state, batcher), prompt, options, ct);
     }
 
-    /// <summary>A state as the loop's logits source; with a batcher, generated tokens are decoded in shared passes.</summary>
+    /// <summary>A state as the loop's logits source; with a batcher, the prompt and generated tokens are evaluated in shared passes.</summary>
     sealed class StateLogitsSource(InferenceState state, DecodeBatcher? batcher = null) : ILogitsSource
     {
         public int ContextLength => state.ContextLength;
@@ -48,6 +48,14 @@ public sealed partial class Generator
             if (batcher is null) return await Task.Run(() => pick(state.Evaluate([token])), ct).ConfigureAwait(false);
             await batcher.DecodeAsync(state, token).ConfigureAwait(false);
             return pick(state.Logits);
+        }
+
+        public async Task<int> EvaluateAsync(ReadOnlyMemory<int> tokens, Func<ReadOnlySpan<float>, int>? pick, CancellationToken ct)
+        {
+            if (batcher is null)
+                return await Task.Run(() => { var logits = state.Evaluate(tokens.Span); return pick is null ? -1 : pick(logits); }, ct).ConfigureAwait(false);
+            await batcher.EvaluateAsync(state, tokens, ct).ConfigureAwait(false);
+            return pick is null ? -1 : pick(state.Logits);
         }
     }
 

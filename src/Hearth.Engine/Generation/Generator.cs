@@ -51,8 +51,8 @@ public sealed partial class Generator
             ct.ThrowIfCancellationRequested();
             var end = Math.Min(start + options.PromptChunkSize, promptArray.Length);
             var last = end == promptArray.Length;
-            var (s, e) = (start, end);
-            token = await Task.Run(() => EvaluateAndSample(state, sampler, promptArray.AsSpan(s, e - s), last), ct).ConfigureAwait(false);
+            token = await state.EvaluateAsync(promptArray.AsMemory(start, end - start), last ? logits => sampler.Get(logits.Length).Sample(logits) : null, ct)
+                .ConfigureAwait(false);
         }
         var promptMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
@@ -82,13 +82,6 @@ public sealed partial class Generator
         rest += stop.Flush();
         var timings = new GenerationTimings(promptArray.Length, cached, promptMs, generated, clock.Elapsed.TotalMilliseconds);
         yield return new GenerationStep { Text = rest, FinishReason = finish, Timings = timings };
-    }
-
-    // Spans can't live across awaits: the forward pass and the pick happen together here.
-    static int EvaluateAndSample(ILogitsSource state, LazySampler sampler, ReadOnlySpan<int> tokens, bool sample)
-    {
-        var logits = state.Evaluate(tokens);
-        return sample ? sampler.Get(logits.Length).Sample(logits) : -1;
     }
 
     /// <summary>The sampler is sized by the model's logits (the vocabulary may be padded past the tokenizer's tokens), so it is made on the first pick.</summary>

@@ -16,6 +16,17 @@ internal interface ILogitsSource
     /// </summary>
     Task<int> DecodeAsync(int token, Func<ReadOnlySpan<float>, int> pick, CancellationToken ct) =>
         Task.Run(() => pick(Evaluate([token])), ct);
+
+    /// <summary>
+    /// Appends a chunk of the prompt and, when <paramref name="pick"/> is given, picks the first generated token from
+    /// the logits after it (-1 otherwise). By default on a pool thread; a batched source shares passes with other conversations.
+    /// </summary>
+    Task<int> EvaluateAsync(ReadOnlyMemory<int> tokens, Func<ReadOnlySpan<float>, int>? pick, CancellationToken ct) =>
+        Task.Run(() =>
+        {
+            var logits = Evaluate(tokens.Span);
+            return pick is null ? -1 : pick(logits);
+        }, ct);
 }
 
 /// <summary>What the generation loop needs from a tokenizer.</summary>

@@ -59,6 +59,8 @@ public sealed unsafe class InferenceState : IDisposable
         Att = Next(sizes[5]); Gate = Next(sizes[6]); Up = Next(sizes[7]); RopeAngles = Next(sizes[8]); AttentionScratch = Next(sizes[9]);
         RowCaches = new InferenceState[_batch];
         RowPositions = new int[_batch];
+        RowTokens = new int[_batch];
+        LogitRows = new int[_batch];
     }
 
     /// <summary>Positions the cache holds.</summary>
@@ -72,6 +74,8 @@ public sealed unsafe class InferenceState : IDisposable
     /// <summary>Per row of a pass: whose cache it extends and at which position (this state's own, or other states' in a batched decode).</summary>
     internal readonly InferenceState[] RowCaches;
     internal readonly int[] RowPositions;
+    /// <summary>Per row of a batched pass: its token; and the rows whose logits a pass wants, ascending.</summary>
+    internal readonly int[] RowTokens, LogitRows;
 
     /// <summary>Rows one forward pass over this state's scratch can hold.</summary>
     internal int BatchCapacity => _batch;
@@ -87,29 +91,62 @@ public sealed unsafe class InferenceState : IDisposable
     /// <param name="allLogits">Room for states.Length x VocabSize floats.</param>
     internal static void DecodeBatch(InferenceState scratch, ReadOnlySpan<InferenceState> states, ReadOnlySpan<int> tokens, Span<float> allLogits)
     {
+        if (tokens.Length != states.Length)
+            throw new ArgumentException($"A batch of {states.Length} states needs {states.Length} tokens.");
+        var parts = new BatchPart[states.Length];
+        for (int i = 0; i < parts.Length; i++) parts[i] = new BatchPart(states[i], new[] { tokens[i] }, WantLogits: true);
+        EvaluateBatch(scratch, parts, allLogits);
+    }
+
+    /// <summary>
+    /// One forward pass over several states' new tokens (continuous batching): each part appends its tokens to its
+    /// state's cache (a decoded token, or a chunk of a prompt), and a part that wants logits gets its last token's in
+    /// its state's <see cref="Logits"/>. The weights are read once for every row of every part.
+    /// </summary>
+    /// <param name="scratch">A state of the same model whose buffers the pass uses (its own cache is untouched); it holds
+    /// <see cref="BatchCapacity"/> rows in all.</param>
+    /// <param name="logitsBuffer">Room for VocabSize floats per part that wants logits.</param>
+    internal static void EvaluateBatch(InferenceState scratch, ReadOnlySpan<BatchPart> parts, Span<float> logitsBuffer)
+    {
         var model = scratch._model;
-        int vocab = model.Config.VocabSize, n = states.Length;
-        if (tokens.Length != n || n > scratch._batch || allLogits.Length < (long)n * vocab)
-            throw new ArgumentException($"A batch of {n} states needs {n} tokens, at most {scratch._batch} rows and {(long)n * vocab} logits.");
-        for (int i = 0; i < n; i++)
+        int vocab = model.Config.VocabSize, rows = 0, wanted = 0;
+        for (int i = 0; i < parts.Length; i++)
         {
-            var state = states[i];
+            var (state, tokens, wantLogits) = parts[i];
             ObjectDisposedException.ThrowIf(state._disposed, state);
-            if (state._model != model) throw new ArgumentException("Every state of a batch must belong to the scratch state's model.", nameof(states));
-            if (state._tokens.Count + 1 > state.ContextLength) throw new ContextOverflowException(state._tokens.Count + 1, 0, state.ContextLength);
-            if ((uint)tokens[i] >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"Token ids run from 0 to {vocab - 1}.");
+            if (state._model != model) throw new ArgumentException("Every state of a batch must belong to the scratch state's model.", nameof(parts));
+            if (tokens.IsEmpty) throw new ArgumentException("Every part of a batch needs at least one token.", nameof(parts));
+            if (state._tokens.Count + tokens.Length > state.ContextLength)
+                throw new ContextOverflowException(state._tokens.Count + tokens.Length, 0, state.ContextLength);
+            foreach (int t in tokens.Span)
+                if ((uint)t >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(parts), t, $"Token ids run from 0 to {vocab - 1}.");
             for (int j = 0; j < i; j++)
-                if (states[j] == state) throw new ArgumentException("A state can appear only once in a batch.", nameof(states));
+                if (parts[j].State == state) throw new ArgumentException("A state can appear only once in a batch.", nameof(parts));
+            rows += tokens.Length;
+            if (wantLogits) wanted++;
         }
+        if (rows > scratch._batch || logitsBuffer.Length < (long)wanted * vocab)
+            throw new ArgumentException($"A batch of {rows} rows needs at most {scratch._batch} rows and {(long)wanted * vocab} logits.");
 
         lock (model.EvaluationLock)
         {
-            fixed (float* logits = allLogits) model.ForwardDecode(scratch, states, tokens, logits);
-            for (int i = 0; i < n; i++)
+            int row = 0, logitRows = 0;
+            foreach (var (state, tokens, wantLogits) in parts)
             {
-                allLogits.Slice(i * vocab, vocab).CopyTo(states[i]._logits);
-                states[i]._tokens.Add(tokens[i]);
+                var span = tokens.Span;
+                for (int t = 0; t < span.Length; t++, row++)
+                    (scratch.RowCaches[row], scratch.RowPositions[row], scratch.RowTokens[row]) = (state, state._tokens.Count + t, span[t]);
+                if (wantLogits) scratch.LogitRows[logitRows++] = row - 1;
             }
+            fixed (float* logits = logitsBuffer)
+                model.ForwardRows(scratch, scratch.RowTokens.AsSpan(0, rows), logits, scratch.LogitRows.AsSpan(0, logitRows));
+            int next = 0;
+            foreach (var (state, tokens, wantLogits) in parts)
+            {
+                if (wantLogits) logitsBuffer.Slice(next++ * vocab, vocab).CopyTo(state._logits);
+                state._tokens.AddRange(tokens.Span);
+            }
+            Array.Clear(scratch.RowCaches);
         }
     }
 
@@ -197,3 +234,6 @@ public sealed unsafe class InferenceState : IDisposable
         _logits = [];
     }
 }
+
+/// <summary>One state's share of a batched pass: tokens to append to its cache, and whether its last token's logits are wanted.</summary>
+internal readonly record struct BatchPart(InferenceState State, ReadOnlyMemory<int> Tokens, bool WantLogits);

@@ -64,23 +64,19 @@ public sealed unsafe class TransformerModel : IDisposable
     /// </summary>
     internal void Forward(InferenceState s, ReadOnlySpan<int> tokens, int pos, float* logits, bool allLogits)
     {
-        for (int i = 0; i < tokens.Length; i++) (s.RowCaches[i], s.RowPositions[i]) = (s, pos + i);
-        ForwardRows(s, tokens, logits, allLogits);
+        int n = tokens.Length;
+        for (int i = 0; i < n; i++) (s.RowCaches[i], s.RowPositions[i], s.LogitRows[i]) = (s, pos + i, i);
+        var logitRows = logits == null ? default : allLogits ? s.LogitRows.AsSpan(0, n) : s.LogitRows.AsSpan(n - 1, 1);
+        ForwardRows(s, tokens, logits, logitRows);
     }
 
     /// <summary>
-    /// Batched decode across conversations: row i is the next token of <paramref name="caches"/>[i], at that cache's
-    /// current length. The weights are read once for all rows, which is what makes decoding many streams cheaper
-    /// than decoding them in turn. Writes every row's logits (n x vocab); <paramref name="scratch"/> supplies the buffers.
+    /// The forward pass over rows whose caches and positions are in <c>s.RowCaches</c> and <c>s.RowPositions</c>: rows of
+    /// one prompt, the next token of many conversations (batched decode), or both. The weights are read once for all
+    /// rows, which is what makes decoding many streams together cheaper than in turn. Writes the logits of the rows
+    /// listed in <paramref name="logitRows"/> (ascending), one after another.
     /// </summary>
-    internal void ForwardDecode(InferenceState scratch, ReadOnlySpan<InferenceState> caches, ReadOnlySpan<int> tokens, float* logits)
-    {
-        for (int i = 0; i < tokens.Length; i++) (scratch.RowCaches[i], scratch.RowPositions[i]) = (caches[i], caches[i].Tokens.Count);
-        ForwardRows(scratch, tokens, logits, allLogits: true);
-    }
-
-    /// <summary>The forward pass over rows whose caches and positions are in <c>s.RowCaches</c> and <c>s.RowPositions</c>.</summary>
-    void ForwardRows(InferenceState s, ReadOnlySpan<int> tokens, float* logits, bool allLogits)
+    internal void ForwardRows(InferenceState s, ReadOnlySpan<int> tokens, float* logits, ReadOnlySpan<int> logitRows)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var c = Config;
@@ -156,12 +152,12 @@ public sealed unsafe class TransformerModel : IDisposable
             AddInPlace(x, xb, n * d);
         }
 
-        // final rmsnorm and classifier (only the last token unless every position's logits are wanted)
-        if (logits == null) return;
-        int first = allLogits ? 0 : n - 1;
-        for (int i = first; i < n; i++) RmsNorm.Apply(x + i * d, w.OutputNorm, xb + i * d, d, c.RmsEps);
-        Multiply(w.Output, xb + first * d, logits, n - first);
-        if (c.FinalSoftcap != 0) SoftCap(logits, (long)(n - first) * c.VocabSize, c.FinalSoftcap);
+        // final rmsnorm and classifier, only for the rows whose logits are wanted (gathered into xb's first rows)
+        int m = logitRows.Length;
+        if (m == 0) return;
+        for (int j = 0; j < m; j++) RmsNorm.Apply(x + logitRows[j] * d, w.OutputNorm, xb + j * d, d, c.RmsEps);
+        Multiply(w.Output, xb, logits, m);
+        if (c.FinalSoftcap != 0) SoftCap(logits, (long)m * c.VocabSize, c.FinalSoftcap);
 
         void PostNorm(float* norm, float* y, int rows)
         {

@@ -121,6 +121,97 @@ public class DecodeBatchTests(ModelFixture models) : IClassFixture<ModelFixture>
         Assert.Equal([5], a.Tokens);
     }
 
+    /// <summary>Continuous batching: one pass holds one conversation's next token and another's prompt chunk.</summary>
+    [Theory]
+    [InlineData("stories260K")]
+    [InlineData("tiny-llama3-bpe-q4_k_m")]
+    public void A_pass_mixing_a_decode_and_a_prompt_chunk_matches_each_alone(string name)
+    {
+        var model = models.Get(name);
+        int vocab = model.Config.VocabSize;
+        var rng = new Random(3);
+        int[] history = [.. Enumerable.Range(0, 7).Select(_ => rng.Next(3, vocab))];
+        int[] prompt = [.. Enumerable.Range(0, 12).Select(_ => rng.Next(3, vocab))];
+        int next = rng.Next(3, vocab);
+
+        using var aloneA = model.CreateState(64);
+        aloneA.Evaluate(history);
+        var expectedA = aloneA.Evaluate([next]).ToArray();
+        using var aloneB = model.CreateState(64);
+        var expectedB = aloneB.Evaluate(prompt).ToArray();
+
+        using var a = model.CreateState(64);
+        a.Evaluate(history);
+        using var b = model.CreateState(64);
+        using var scratch = model.CreateState(16, 16);
+        InferenceState.EvaluateBatch(scratch, [new BatchPart(a, new[] { next }, true), new BatchPart(b, prompt, true)], new float[2 * vocab]);
+        AssertClose(expectedA, a.Logits, "decoded row");
+        AssertClose(expectedB, b.Logits, "prompt's last row");
+        Assert.Equal([.. history, next], a.Tokens);
+        Assert.Equal(prompt, b.Tokens);
+    }
+
+    /// <summary>
+    /// A prompt longer than one pass's rows goes through the batcher in several passes while other conversations keep
+    /// decoding, and ends with the logits it has alone; the decoding conversations get theirs too.
+    /// </summary>
+    [Fact]
+    public async Task A_long_prompt_shares_passes_with_running_decodes()
+    {
+        var model = models.Get("stories260K");
+        int vocab = model.Config.VocabSize;
+        using var batcher = new DecodeBatcher(model, 4);
+        var rng = new Random(8);
+        int[] prompt = [.. Enumerable.Range(0, InferenceState.MaxBatch + 40).Select(_ => rng.Next(3, vocab))];
+        using var alone = model.CreateState(512);
+        var expected = alone.Evaluate(prompt).ToArray();
+
+        async Task<int[]> Decode(int seed)
+        {
+            using var state = model.CreateState(64);
+            var token = ArgMax(state.Evaluate([seed, seed + 1]));
+            var picked = new List<int>();
+            for (int step = 0; step < 30; step++)
+            {
+                await batcher.DecodeAsync(state, token);
+                picked.Add(token = ArgMax(state.Logits));
+            }
+            return [.. picked];
+        }
+        using var long_ = model.CreateState(512);
+        var decoding = Enumerable.Range(0, 2).Select(i => Task.Run(() => Decode(10 + 7 * i))).ToArray();
+        await batcher.EvaluateAsync(long_, prompt);
+        var decoded = await Task.WhenAll(decoding);
+
+        AssertClose(expected, long_.Logits, "long prompt");
+        Assert.Equal(prompt, long_.Tokens);
+        Assert.Equal(prompt.Length, batcher.PromptTokens);
+        for (int i = 0; i < 2; i++)
+        {
+            using var state = model.CreateState(64);
+            var token = ArgMax(state.Evaluate([10 + 7 * i, 11 + 7 * i]));
+            for (int step = 0; step < 30; step++) Assert.Equal(token = ArgMax(state.Evaluate([token])), decoded[i][step]);
+        }
+    }
+
+    [Fact]
+    public async Task A_cancelled_prompt_is_dropped_and_a_bad_one_fails_alone()
+    {
+        var model = models.Get("stories260K");
+        using var batcher = new DecodeBatcher(model, 4);
+        using var state = model.CreateState(16);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => batcher.EvaluateAsync(state, new[] { 5, 6 }, new CancellationToken(canceled: true)));
+        Assert.Empty(state.Tokens);
+
+        using var small = model.CreateState(2);
+        var overflow = batcher.EvaluateAsync(small, new[] { 5, 6, 7 });
+        var fine = batcher.EvaluateAsync(state, new[] { 5, 6, 7 });
+        await Assert.ThrowsAsync<ContextOverflowException>(() => overflow);
+        await fine;
+        Assert.Equal([5, 6, 7], state.Tokens);
+        Assert.Empty(small.Tokens);
+    }
+
     static int ArgMax(ReadOnlySpan<float> logits) => ReferenceData.ArgMax(logits);
 
     static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where) =>
