@@ -268,7 +268,9 @@ internal static unsafe class Avx2Kernels
     public static void Q4K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
-        for (int k = 0; k < count; k++, a += aStride)
+        int k = 0;
+        for (; k + 4 <= count; k += 4, a += 4 * aStride) Q4Kx4(w, a, aStride, nb, y + k * yStride, yStride);
+        for (; k < count; k++, a += aStride)
         {
             var acc = Vector256<float>.Zero;
             var accMin = Vector256<float>.Zero;
@@ -303,6 +305,91 @@ internal static unsafe class Avx2Kernels
             }
             y[k * yStride] = Vector256.Sum(acc + accMin);
         }
+    }
+
+    /// <summary>Byte shuffles that spread byte 0 (or 1) of each 128-bit lane over its 8 int16 lanes, zero-extended.</summary>
+    static readonly Vector256<byte> SpreadByte0 = Vector256.Create((ushort)0xFF00).AsByte();
+    static readonly Vector256<byte> SpreadByte1 = Vector256.Create((ushort)0xFF01).AsByte();
+
+    /// <summary>
+    /// One Q4_K weight row times 4 activation rows: each weight block's nibbles and scales are unpacked once and
+    /// used for all 4 rows, and the 4 rows' integer sums stay in registers. Computes exactly what <see cref="Q4K"/>
+    /// does for one row (same integer lane sums, same float operations in the same order): the minimum terms go in a
+    /// first pass over the row so the two passes' 4+4 accumulators fit the 16 vector registers with the 4 sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q4Kx4(byte* w, byte* a, long aStride, int nb, float* y, long yStride)
+    {
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+
+        // pass 1: -dmin * da * sum_j mins_j * (bsums[2j] + bsums[2j+1])
+        var min0 = Vector256<float>.Zero;
+        var min1 = Vector256<float>.Zero;
+        var min2 = Vector256<float>.Zero;
+        var min3 = Vector256<float>.Zero;
+        byte* wb = w;
+        for (int b = 0, o = 0; b < nb; b++, wb += Kernels.Q4K.BlockBytes, o += Q8K.BlockBytes)
+        {
+            const uint kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+            uint u1 = *(uint*)(wb + Kernels.Q4K.ScalesOffset + 4), u2 = *(uint*)(wb + Kernels.Q4K.ScalesOffset + 8);
+            ulong mins = (u1 & kmask1) | ((ulong)(((u2 >> 4) & kmask2) | (((u1 >> 6) & kmask3) << 4)) << 32);
+            // each min twice as int16: one multiply-add gives mins_j * (bsums[2j] + bsums[2j+1]), as MinsTimesBsums
+            var m8 = Vector128.CreateScalar(mins).AsByte();
+            var m = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(m8, m8));
+            float dmin = Fp16.Lookup(*(ushort*)(wb + 2));
+            min0 = Fma256(Vector256.Create(-*(float*)(a0 + o) * dmin),
+                Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a0 + o + Q8K.BsumsOffset)), m)), min0);
+            min1 = Fma256(Vector256.Create(-*(float*)(a1 + o) * dmin),
+                Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a1 + o + Q8K.BsumsOffset)), m)), min1);
+            min2 = Fma256(Vector256.Create(-*(float*)(a2 + o) * dmin),
+                Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a2 + o + Q8K.BsumsOffset)), m)), min2);
+            min3 = Fma256(Vector256.Create(-*(float*)(a3 + o) * dmin),
+                Avx.ConvertToVector256Single(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a3 + o + Q8K.BsumsOffset)), m)), min3);
+        }
+
+        // pass 2: d * da * sum_j scales_j * dot_j
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        wb = w;
+        for (int b = 0; b < nb; b++, wb += Kernels.Q4K.BlockBytes, a0 += Q8K.BlockBytes, a1 += Q8K.BlockBytes, a2 += Q8K.BlockBytes, a3 += Q8K.BlockBytes)
+        {
+            UnpackScalesMins(wb + Kernels.Q4K.ScalesOffset, out ulong scales, out _);
+            var sc = Vector256.Create(scales).AsByte();
+            byte* q = wb + Kernels.Q4K.QsOffset;
+            var s0 = Vector256<int>.Zero;
+            var s1 = Vector256<int>.Zero;
+            var s2 = Vector256<int>.Zero;
+            var s3 = Vector256<int>.Zero;
+            for (int j = 0; j < 4; j++, q += 32)
+            {
+                var bits = Avx.LoadVector256(q);
+                var lo = Avx2.And(bits, Low4);
+                var hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), Low4);
+                var scLo = Avx2.Shuffle(sc, SpreadByte0).AsInt16();
+                var scHi = Avx2.Shuffle(sc, SpreadByte1).AsInt16();
+                sc = Avx2.ShiftRightLogical(sc.AsUInt64(), 16).AsByte();
+                int o = Q8K.QsOffset + 64 * j;
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256((sbyte*)(a0 + o))), scLo));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256((sbyte*)(a1 + o))), scLo));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256((sbyte*)(a2 + o))), scLo));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256((sbyte*)(a3 + o))), scLo));
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256((sbyte*)(a0 + o + 32))), scHi));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256((sbyte*)(a1 + o + 32))), scHi));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256((sbyte*)(a2 + o + 32))), scHi));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256((sbyte*)(a3 + o + 32))), scHi));
+            }
+            float d = Fp16.Lookup(*(ushort*)wb);
+            acc0 = Fma256(Vector256.Create(*(float*)a0 * d), Avx.ConvertToVector256Single(s0), acc0);
+            acc1 = Fma256(Vector256.Create(*(float*)a1 * d), Avx.ConvertToVector256Single(s1), acc1);
+            acc2 = Fma256(Vector256.Create(*(float*)a2 * d), Avx.ConvertToVector256Single(s2), acc2);
+            acc3 = Fma256(Vector256.Create(*(float*)a3 * d), Avx.ConvertToVector256Single(s3), acc3);
+        }
+        y[0] = Vector256.Sum(acc0 + min0);
+        y[yStride] = Vector256.Sum(acc1 + min1);
+        y[2 * yStride] = Vector256.Sum(acc2 + min2);
+        y[3 * yStride] = Vector256.Sum(acc3 + min3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
