@@ -462,7 +462,9 @@ internal static unsafe class Avx2Kernels
         var m30 = Vector256.Create((byte)0x30);
         fixed (Vector128<sbyte>* shuffles = Q6ScaleShuffle)
         {
-            for (int k = 0; k < count; k++, a += aStride)
+            int k = 0;
+            for (; k + 4 <= count; k += 4, a += 4 * aStride) Q6Kx4(w, a, aStride, nb, y + k * yStride, yStride, shuffles);
+            for (; k < count; k++, a += aStride)
             {
                 var acc = Vector256<float>.Zero;
                 byte* wb = w, ab = a;
@@ -509,6 +511,72 @@ internal static unsafe class Avx2Kernels
                 y[k * yStride] = Vector256.Sum(acc);
             }
         }
+    }
+
+    /// <summary>
+    /// One Q6_K weight row times 4 activation rows: each quarter of a half block (32 weights) is unpacked and its
+    /// scales spread once, then multiplied with all 4 rows. Exactly what <see cref="Q6K"/> computes for one row (same
+    /// integer lane sums, same float operations in the same order).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q6Kx4(byte* w, byte* a, long aStride, int nb, float* y, long yStride, Vector128<sbyte>* shuffles)
+    {
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        byte* wb = w;
+        for (int b = 0; b < nb; b++, wb += Kernels.Q6K.BlockBytes, a0 += Q8K.BlockBytes, a1 += Q8K.BlockBytes, a2 += Q8K.BlockBytes, a3 += Q8K.BlockBytes)
+        {
+            var sc8 = Sse2.LoadVector128((sbyte*)(wb + Kernels.Q6K.ScalesOffset));
+            var sc16 = Avx2.ConvertToVector256Int16(sc8);
+            // q - 32: fold the 32 into the activation sums, sum_j sc_j * bsum_j
+            var s0 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a0 + Q8K.BsumsOffset)), sc16), 5));
+            var s1 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a1 + Q8K.BsumsOffset)), sc16), 5));
+            var s2 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a2 + Q8K.BsumsOffset)), sc16), 5));
+            var s3 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a3 + Q8K.BsumsOffset)), sc16), 5));
+            byte* ql = wb, qh = wb + Kernels.Q6K.QhOffset;
+            for (int h = 0, o = Q8K.QsOffset; h < 2; h++, ql += 64, qh += 32, o += 128)
+            {
+                var l0 = Avx.LoadVector256(ql);
+                var l1 = Avx.LoadVector256(ql + 32);
+                var hb = Avx.LoadVector256(qh);
+                var q = Avx2.Or(Avx2.And(l0, Low4), Avx2.ShiftLeftLogical(Avx2.And(hb, Vector256.Create((byte)3)).AsUInt16(), 4).AsByte());
+                var sc = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[4 * h]));
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a0 + o))), sc));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a1 + o))), sc));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a2 + o))), sc));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a3 + o))), sc));
+                q = Avx2.Or(Avx2.And(l1, Low4), Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(hb.AsUInt16(), 2).AsByte(), Vector256.Create((byte)3)).AsUInt16(), 4).AsByte());
+                sc = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[4 * h + 1]));
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a0 + o + 32))), sc));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a1 + o + 32))), sc));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a2 + o + 32))), sc));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a3 + o + 32))), sc));
+                q = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l0.AsUInt16(), 4).AsByte(), Low4), Avx2.And(hb, Vector256.Create((byte)0x30)));
+                sc = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[4 * h + 2]));
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a0 + o + 64))), sc));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a1 + o + 64))), sc));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a2 + o + 64))), sc));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a3 + o + 64))), sc));
+                q = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), Low4), Avx2.And(Avx2.ShiftRightLogical(hb.AsUInt16(), 2).AsByte(), Vector256.Create((byte)0x30)));
+                sc = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[4 * h + 3]));
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a0 + o + 96))), sc));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a1 + o + 96))), sc));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a2 + o + 96))), sc));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a3 + o + 96))), sc));
+            }
+            float d = Fp16.Lookup(*(ushort*)(wb + Kernels.Q6K.DOffset));
+            acc0 = Fma256(Vector256.Create(*(float*)a0 * d), Avx.ConvertToVector256Single(s0), acc0);
+            acc1 = Fma256(Vector256.Create(*(float*)a1 * d), Avx.ConvertToVector256Single(s1), acc1);
+            acc2 = Fma256(Vector256.Create(*(float*)a2 * d), Avx.ConvertToVector256Single(s2), acc2);
+            acc3 = Fma256(Vector256.Create(*(float*)a3 * d), Avx.ConvertToVector256Single(s3), acc3);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[yStride] = Vector256.Sum(acc1);
+        y[2 * yStride] = Vector256.Sum(acc2);
+        y[3 * yStride] = Vector256.Sum(acc3);
     }
 
     // ---------------------------------------------------------------- float weights
