@@ -118,6 +118,54 @@ internal static unsafe class KernelBench
         }
     }
 
+    /// <summary>`kernels-pp`: single thread, Llama-3.2-1B matmul shapes (attn 2048x2048, ffn gate/up 8192x2048, ffn_down
+    /// 2048x8192), n activation rows (default 128): thread CPU ms per matmul (fastest of the repeats) and GMAC/s.</summary>
+    public static void PromptShapes(string[] args)
+    {
+        var types = args.Length > 1 ? args[1].Split(',').Select(Enum.Parse<GgmlType>).ToArray() : [GgmlType.Q4_K, GgmlType.Q6_K];
+        int n = args.Length > 2 ? int.Parse(args[2]) : 128;
+        int reps = args.Length > 3 ? int.Parse(args[3]) : 5;
+        using var pool = new ComputePool(1);
+        (int Rows, int Cols)[] shapes = [(2048, 2048), (8192, 2048), (2048, 8192)];
+        Console.WriteLine($"{"type",-6} " + string.Join(" ", shapes.Select(s => $"{s.Rows + "x" + s.Cols + " ms",14} {"GMAC/s",7}")) + $"   (n={n}, 1 thread, CPU time)");
+        foreach (var type in types)
+        {
+            Console.Write($"{type,-6} ");
+            foreach (var (rows, cols) in shapes)
+            {
+                long rowBytes = Quantize.RowBytes(type, cols);
+                const int distinct = 64;
+                var distinctRows = KernelTestRows(type, distinct, rowBytes, cols);
+                byte* all = (byte*)NativeMemory.AlignedAlloc((nuint)(rowBytes * rows), 64);
+                try
+                {
+                    for (int r = 0; r < rows; r++)
+                        distinctRows.AsSpan((int)((r % distinct) * rowBytes), (int)rowBytes).CopyTo(new Span<byte>(all + r * rowBytes, (int)rowBytes));
+                    var x = new float[cols * n];
+                    var rng = new Random(1);
+                    for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+                    var y = new float[rows * n];
+                    var w = new WeightMatrix(all, type, rows, cols);
+                    MatMul.Multiply(pool, w, x, y, n);
+                    MatMul.Multiply(pool, w, x, y, n);
+                    double best = double.MaxValue;
+                    for (int rep = 0; rep < reps; rep++)
+                    {
+                        double c0 = ThreadCpuMs();
+                        MatMul.Multiply(pool, w, x, y, n);
+                        best = Math.Min(best, ThreadCpuMs() - c0);
+                    }
+                    Console.Write($"{best,14:F2} {(double)rows * cols * n / best / 1e6,7:F1} ");
+                }
+                finally
+                {
+                    NativeMemory.AlignedFree(all);
+                }
+            }
+            Console.WriteLine();
+        }
+    }
+
     static void Measure(ComputePool pool, GgmlType type)
     {
         long rowBytes = Quantize.RowBytes(type, Ffn);
@@ -198,14 +246,14 @@ internal static unsafe class KernelBench
         return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
     }
 
-    static byte[] KernelTestRows(GgmlType type, int count, long rowBytes)
+    static byte[] KernelTestRows(GgmlType type, int count, long rowBytes, int cols = Ffn)
     {
         var rng = new Random(7);
-        var values = new float[Ffn];
+        var values = new float[cols];
         var bytes = new byte[rowBytes * count];
         for (int r = 0; r < count; r++)
         {
-            for (int i = 0; i < Ffn; i++) values[i] = (float)(rng.NextDouble() - 0.5) * 0.1f;
+            for (int i = 0; i < cols; i++) values[i] = (float)(rng.NextDouble() - 0.5) * 0.1f;
             Quantize.Row(type, values, bytes.AsSpan((int)(r * rowBytes), (int)rowBytes));
         }
         return bytes;

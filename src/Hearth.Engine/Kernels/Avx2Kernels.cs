@@ -264,14 +264,19 @@ internal static unsafe class Avx2Kernels
         return Avx2.MultiplyLow(bsumPairs, m);
     }
 
+    /// <summary>
+    /// Q4_K weights . Q8_K activations, one weight row. Each block's 8 int32 lane sums are folded to 4 lanes (lane i
+    /// with lane i+4: bytes 4i..4i+3 and 16+4i..16+4i+3 of every 32) before the float scaling, so that the 2-row
+    /// kernel <see cref="Q4KPair"/>, which gets those 4 lanes directly, computes exactly the same floats.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4K(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count)
     {
         int nb = cols / 256;
         for (int k = 0; k < count; k++, a += aStride)
         {
-            var acc = Vector256<float>.Zero;
-            var accMin = Vector256<float>.Zero;
+            var acc = Vector128<float>.Zero;
+            var accMin = Vector128<float>.Zero;
             byte* wb = w, ab = a;
             for (int b = 0; b < nb; b++, wb += Kernels.Q4K.BlockBytes, ab += Q8K.BlockBytes)
             {
@@ -283,26 +288,158 @@ internal static unsafe class Avx2Kernels
                 }
                 float da = *(float*)ab;
                 UnpackScalesMins(wb + Kernels.Q4K.ScalesOffset, out ulong scales, out ulong mins);
-                accMin = Fma256(Vector256.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
-                    Avx.ConvertToVector256Single(MinsTimesBsums(mins, ab)), accMin);
+                var m = MinsTimesBsums(mins, ab);
+                accMin = Fma.MultiplyAdd(Vector128.Create(-da * Fp16.Lookup(*(ushort*)(wb + 2))),
+                    Sse2.ConvertToVector128Single(Sse2.Add(m.GetLower(), m.GetUpper())), accMin);
 
                 byte* q = wb + Kernels.Q4K.QsOffset;
                 sbyte* qa = (sbyte*)(ab + Q8K.QsOffset);
                 var sumi = Vector256<int>.Zero;
-                for (int j = 0; j < 4; j++, q += 32, qa += 64, scales >>= 16)
+                var sc = Vector256.Create(scales).AsByte();
+                for (int j = 0; j < 4; j++, q += 32, qa += 64)
                 {
                     var bits = Avx.LoadVector256(q);
                     var lo = Avx2.And(bits, Low4);
                     var hi = Avx2.And(Avx2.ShiftRightLogical(bits.AsUInt16(), 4).AsByte(), Low4);
                     var p0 = Avx2.MultiplyAddAdjacent(lo, Avx.LoadVector256(qa));
                     var p1 = Avx2.MultiplyAddAdjacent(hi, Avx.LoadVector256(qa + 32));
-                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, Vector256.Create((short)(byte)scales)));
-                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, Vector256.Create((short)(byte)(scales >> 8))));
+                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p0, Avx2.Shuffle(sc, SpreadByte0).AsInt16()));
+                    sumi = Avx2.Add(sumi, Avx2.MultiplyAddAdjacent(p1, Avx2.Shuffle(sc, SpreadByte1).AsInt16()));
+                    sc = Avx2.ShiftRightLogical(sc.AsUInt64(), 16).AsByte();
                 }
-                acc = Fma256(Vector256.Create(da * Fp16.Lookup(*(ushort*)wb)), Avx.ConvertToVector256Single(sumi), acc);
+                acc = Fma.MultiplyAdd(Vector128.Create(da * Fp16.Lookup(*(ushort*)wb)),
+                    Sse2.ConvertToVector128Single(Sse2.Add(sumi.GetLower(), sumi.GetUpper())), acc);
             }
-            y[k * yStride] = Vector256.Sum(acc + accMin);
+            y[k * yStride] = Vector128.Sum(acc + accMin);
         }
+    }
+
+    /// <summary>Byte shuffles that spread byte 0 (or 1) of each 128-bit lane over its 8 int16 lanes, zero-extended.</summary>
+    static readonly Vector256<byte> SpreadByte0 = Vector256.Create((ushort)0xFF00).AsByte();
+    static readonly Vector256<byte> SpreadByte1 = Vector256.Create((ushort)0xFF01).AsByte();
+
+    /// <summary>
+    /// Two Q4_K weight rows (w and w + wStride, outputs y[k*yStride] and y[k*yStride + 1]) times <c>count</c>
+    /// activation rows, 4 at a time: the rows' 16-byte halves are paired in one register (row 0 in the low 128 bits,
+    /// row 1 in the high), so the two byte products of each half-sub-block add in int16 and one multiply-add by the
+    /// scales serves both halves: 3 multiplies per 32 weights x 2 rows instead of 4 (the multiply port is the limit).
+    /// Same integer lane sums and float operations as <see cref="Q4K"/>, so the results are identical.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q4KPair(byte* w, long wStride, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 256;
+        int k = 0;
+        for (; k + 4 <= count; k += 4, a += 4 * aStride) Q4KPairx4(w, w + wStride, a, aStride, nb, y + k * yStride, yStride);
+        if (k < count)
+        {
+            Q4K(w, a, aStride, cols, y + k * yStride, yStride, count - k);
+            Q4K(w + wStride, a, aStride, cols, y + k * yStride + 1, yStride, count - k);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q4KPairx4(byte* w0, byte* w1, byte* a, long aStride, int nb, float* y, long yStride)
+    {
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+
+        // pass 1, the minimum terms: per row, lane i gets mins_j * (bsums[2j] + bsums[2j+1]) for j = i and i + 4
+        var min0 = Vector256<float>.Zero;
+        var min1 = Vector256<float>.Zero;
+        var min2 = Vector256<float>.Zero;
+        var min3 = Vector256<float>.Zero;
+        byte* wb0 = w0, wb1 = w1;
+        for (int b = 0, o = 0; b < nb; b++, wb0 += Kernels.Q4K.BlockBytes, wb1 += Kernels.Q4K.BlockBytes, o += Q8K.BlockBytes)
+        {
+            UnpackScalesMins(wb0 + Kernels.Q4K.ScalesOffset, out _, out ulong mins0);
+            UnpackScalesMins(wb1 + Kernels.Q4K.ScalesOffset, out _, out ulong mins1);
+            // each min twice as int16, so one multiply-add gives mins_j * (bsums[2j] + bsums[2j+1])
+            var m8 = Vector128.CreateScalar(mins0).AsByte();
+            var m0 = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(m8, m8));
+            m8 = Vector128.CreateScalar(mins1).AsByte();
+            var m1 = Avx2.ConvertToVector256Int16(Sse2.UnpackLow(m8, m8));
+            var mA = Avx2.Permute2x128(m0, m1, 0x30); // row 0 mins 0-3 | row 1 mins 4-7
+            var mB = Avx2.Permute2x128(m0, m1, 0x21); // row 0 mins 4-7 | row 1 mins 0-3
+            var dmin = Vector256.Create(Vector128.Create(Fp16.Lookup(*(ushort*)(wb0 + 2))), Vector128.Create(Fp16.Lookup(*(ushort*)(wb1 + 2))));
+            min0 = Fma256(Avx.Multiply(dmin, Vector256.Create(-*(float*)(a0 + o))), Avx.ConvertToVector256Single(PairMins(a0 + o, mA, mB)), min0);
+            min1 = Fma256(Avx.Multiply(dmin, Vector256.Create(-*(float*)(a1 + o))), Avx.ConvertToVector256Single(PairMins(a1 + o, mA, mB)), min1);
+            min2 = Fma256(Avx.Multiply(dmin, Vector256.Create(-*(float*)(a2 + o))), Avx.ConvertToVector256Single(PairMins(a2 + o, mA, mB)), min2);
+            min3 = Fma256(Avx.Multiply(dmin, Vector256.Create(-*(float*)(a3 + o))), Avx.ConvertToVector256Single(PairMins(a3 + o, mA, mB)), min3);
+        }
+
+        // pass 2: the scaled sums
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        wb0 = w0;
+        wb1 = w1;
+        for (int b = 0; b < nb; b++, wb0 += Kernels.Q4K.BlockBytes, wb1 += Kernels.Q4K.BlockBytes,
+             a0 += Q8K.BlockBytes, a1 += Q8K.BlockBytes, a2 += Q8K.BlockBytes, a3 += Q8K.BlockBytes)
+        {
+            UnpackScalesMins(wb0 + Kernels.Q4K.ScalesOffset, out ulong scales0, out _);
+            UnpackScalesMins(wb1 + Kernels.Q4K.ScalesOffset, out ulong scales1, out _);
+            var sc = Vector256.Create(Vector128.Create(scales0), Vector128.Create(scales1)).AsByte();
+            byte* q0 = wb0 + Kernels.Q4K.QsOffset, q1 = wb1 + Kernels.Q4K.QsOffset;
+            var s0 = Vector256<int>.Zero;
+            var s1 = Vector256<int>.Zero;
+            var s2 = Vector256<int>.Zero;
+            var s3 = Vector256<int>.Zero;
+            for (int j = 0, o = Q8K.QsOffset; j < 4; j++, o += 64)
+            {
+                var r0 = Avx.LoadVector256(q0 + 32 * j);
+                var r1 = Avx.LoadVector256(q1 + 32 * j);
+                var first = Avx2.Permute2x128(r0, r1, 0x20);  // bytes 0-15 of both rows
+                var second = Avx2.Permute2x128(r0, r1, 0x31); // bytes 16-31
+                var lo0 = Avx2.And(first, Low4);
+                var lo1 = Avx2.And(second, Low4);
+                var scl = Avx2.Shuffle(sc, SpreadByte0).AsInt16();
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(PairBytes(lo0, lo1, a0 + o), scl));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(PairBytes(lo0, lo1, a1 + o), scl));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(PairBytes(lo0, lo1, a2 + o), scl));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(PairBytes(lo0, lo1, a3 + o), scl));
+                var hi0 = Avx2.And(Avx2.ShiftRightLogical(first.AsUInt16(), 4).AsByte(), Low4);
+                var hi1 = Avx2.And(Avx2.ShiftRightLogical(second.AsUInt16(), 4).AsByte(), Low4);
+                var sch = Avx2.Shuffle(sc, SpreadByte1).AsInt16();
+                sc = Avx2.ShiftRightLogical(sc.AsUInt64(), 16).AsByte();
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(PairBytes(hi0, hi1, a0 + o + 32), sch));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(PairBytes(hi0, hi1, a1 + o + 32), sch));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(PairBytes(hi0, hi1, a2 + o + 32), sch));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(PairBytes(hi0, hi1, a3 + o + 32), sch));
+            }
+            var d = Vector256.Create(Vector128.Create(Fp16.Lookup(*(ushort*)wb0)), Vector128.Create(Fp16.Lookup(*(ushort*)wb1)));
+            acc0 = Fma256(Avx.Multiply(d, Vector256.Create(*(float*)a0)), Avx.ConvertToVector256Single(s0), acc0);
+            acc1 = Fma256(Avx.Multiply(d, Vector256.Create(*(float*)a1)), Avx.ConvertToVector256Single(s1), acc1);
+            acc2 = Fma256(Avx.Multiply(d, Vector256.Create(*(float*)a2)), Avx.ConvertToVector256Single(s2), acc2);
+            acc3 = Fma256(Avx.Multiply(d, Vector256.Create(*(float*)a3)), Avx.ConvertToVector256Single(s3), acc3);
+        }
+        StorePair(acc0 + min0, y);
+        StorePair(acc1 + min1, y + yStride);
+        StorePair(acc2 + min2, y + 2 * yStride);
+        StorePair(acc3 + min3, y + 3 * yStride);
+    }
+
+    /// <summary>int16 sums of 4 byte products: the first 16 weight bytes of each row (<paramref name="first"/>, row 0
+    /// low, row 1 high) with activation bytes 0-15, plus the second 16 with activation bytes 16-31.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<short> PairBytes(Vector256<byte> first, Vector256<byte> second, byte* a) =>
+        Avx2.Add(Avx2.MultiplyAddAdjacent(first, Avx2.BroadcastVector128ToVector256((sbyte*)a)),
+            Avx2.MultiplyAddAdjacent(second, Avx2.BroadcastVector128ToVector256((sbyte*)a + 16)));
+
+    /// <summary>The minimum terms of two rows folded to 4 lanes each (lane i: subblocks i and i + 4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> PairMins(byte* ab, Vector256<short> mA, Vector256<short> mB)
+    {
+        var bsums = Avx.LoadVector256((short*)(ab + Q8K.BsumsOffset));
+        var swapped = Avx2.Permute4x64(bsums.AsInt64(), 0x4E).AsInt16();
+        return Avx2.Add(Avx2.MultiplyAddAdjacent(bsums, mA), Avx2.MultiplyAddAdjacent(swapped, mB));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StorePair(Vector256<float> v, float* y)
+    {
+        y[0] = Vector128.Sum(v.GetLower());
+        y[1] = Vector128.Sum(v.GetUpper());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -375,7 +512,9 @@ internal static unsafe class Avx2Kernels
         var m30 = Vector256.Create((byte)0x30);
         fixed (Vector128<sbyte>* shuffles = Q6ScaleShuffle)
         {
-            for (int k = 0; k < count; k++, a += aStride)
+            int k = 0;
+            for (; k + 4 <= count; k += 4, a += 4 * aStride) Q6Kx4(w, a, aStride, nb, y + k * yStride, yStride, shuffles);
+            for (; k < count; k++, a += aStride)
             {
                 var acc = Vector256<float>.Zero;
                 byte* wb = w, ab = a;
@@ -422,6 +561,72 @@ internal static unsafe class Avx2Kernels
                 y[k * yStride] = Vector256.Sum(acc);
             }
         }
+    }
+
+    /// <summary>
+    /// One Q6_K weight row times 4 activation rows: each quarter of a half block (32 weights) is unpacked and its
+    /// scales spread once, then multiplied with all 4 rows. Exactly what <see cref="Q6K"/> computes for one row (same
+    /// integer lane sums, same float operations in the same order).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q6Kx4(byte* w, byte* a, long aStride, int nb, float* y, long yStride, Vector128<sbyte>* shuffles)
+    {
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        var acc2 = Vector256<float>.Zero;
+        var acc3 = Vector256<float>.Zero;
+        byte* wb = w;
+        for (int b = 0; b < nb; b++, wb += Kernels.Q6K.BlockBytes, a0 += Q8K.BlockBytes, a1 += Q8K.BlockBytes, a2 += Q8K.BlockBytes, a3 += Q8K.BlockBytes)
+        {
+            var sc8 = Sse2.LoadVector128((sbyte*)(wb + Kernels.Q6K.ScalesOffset));
+            var sc16 = Avx2.ConvertToVector256Int16(sc8);
+            // q - 32: fold the 32 into the activation sums, sum_j sc_j * bsum_j
+            var s0 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a0 + Q8K.BsumsOffset)), sc16), 5));
+            var s1 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a1 + Q8K.BsumsOffset)), sc16), 5));
+            var s2 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a2 + Q8K.BsumsOffset)), sc16), 5));
+            var s3 = Avx2.Subtract(Vector256<int>.Zero, Avx2.ShiftLeftLogical(Avx2.MultiplyAddAdjacent(Avx.LoadVector256((short*)(a3 + Q8K.BsumsOffset)), sc16), 5));
+            byte* ql = wb, qh = wb + Kernels.Q6K.QhOffset;
+            for (int h = 0, o = Q8K.QsOffset; h < 2; h++, ql += 64, qh += 32, o += 128)
+            {
+                var l0 = Avx.LoadVector256(ql);
+                var l1 = Avx.LoadVector256(ql + 32);
+                var hb = Avx.LoadVector256(qh);
+                var q = Avx2.Or(Avx2.And(l0, Low4), Avx2.ShiftLeftLogical(Avx2.And(hb, Vector256.Create((byte)3)).AsUInt16(), 4).AsByte());
+                var sc = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[4 * h]));
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a0 + o))), sc));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a1 + o))), sc));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a2 + o))), sc));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a3 + o))), sc));
+                q = Avx2.Or(Avx2.And(l1, Low4), Avx2.ShiftLeftLogical(Avx2.And(Avx2.ShiftRightLogical(hb.AsUInt16(), 2).AsByte(), Vector256.Create((byte)3)).AsUInt16(), 4).AsByte());
+                sc = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[4 * h + 1]));
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a0 + o + 32))), sc));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a1 + o + 32))), sc));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a2 + o + 32))), sc));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a3 + o + 32))), sc));
+                q = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l0.AsUInt16(), 4).AsByte(), Low4), Avx2.And(hb, Vector256.Create((byte)0x30)));
+                sc = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[4 * h + 2]));
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a0 + o + 64))), sc));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a1 + o + 64))), sc));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a2 + o + 64))), sc));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a3 + o + 64))), sc));
+                q = Avx2.Or(Avx2.And(Avx2.ShiftRightLogical(l1.AsUInt16(), 4).AsByte(), Low4), Avx2.And(Avx2.ShiftRightLogical(hb.AsUInt16(), 2).AsByte(), Vector256.Create((byte)0x30)));
+                sc = Avx2.ConvertToVector256Int16(Ssse3.Shuffle(sc8, shuffles[4 * h + 3]));
+                s0 = Avx2.Add(s0, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a0 + o + 96))), sc));
+                s1 = Avx2.Add(s1, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a1 + o + 96))), sc));
+                s2 = Avx2.Add(s2, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a2 + o + 96))), sc));
+                s3 = Avx2.Add(s3, Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(q, Avx.LoadVector256((sbyte*)(a3 + o + 96))), sc));
+            }
+            float d = Fp16.Lookup(*(ushort*)(wb + Kernels.Q6K.DOffset));
+            acc0 = Fma256(Vector256.Create(*(float*)a0 * d), Avx.ConvertToVector256Single(s0), acc0);
+            acc1 = Fma256(Vector256.Create(*(float*)a1 * d), Avx.ConvertToVector256Single(s1), acc1);
+            acc2 = Fma256(Vector256.Create(*(float*)a2 * d), Avx.ConvertToVector256Single(s2), acc2);
+            acc3 = Fma256(Vector256.Create(*(float*)a3 * d), Avx.ConvertToVector256Single(s3), acc3);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[yStride] = Vector256.Sum(acc1);
+        y[2 * yStride] = Vector256.Sum(acc2);
+        y[3 * yStride] = Vector256.Sum(acc3);
     }
 
     // ---------------------------------------------------------------- float weights

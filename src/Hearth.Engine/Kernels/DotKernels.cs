@@ -9,6 +9,12 @@ namespace Hearth.Engine.Kernels;
 /// </summary>
 internal unsafe delegate void RowKernel(byte* w, byte* a, long aStride, int cols, float* y, long yStride, int count);
 
+/// <summary>
+/// Two weight rows (w and w + wStride) times <c>count</c> activation rows: y[k*yStride] and y[k*yStride + 1], exactly
+/// what the type's <see cref="RowKernel"/> gives for each row. For types where pairing rows saves arithmetic.
+/// </summary>
+internal unsafe delegate void RowPairKernel(byte* w, long wStride, byte* a, long aStride, int cols, float* y, long yStride, int count);
+
 /// <summary>The activation format each weight type is multiplied with, and the kernels that do it.</summary>
 internal static unsafe class DotKernels
 {

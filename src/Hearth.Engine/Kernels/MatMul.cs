@@ -47,7 +47,7 @@ public static unsafe class MatMul
                 else pool.Run(ref quantize, (long)n * w.Cols);
             }
 
-            var job = new MultiplyJob(w, kernel, act, actStride, py, n, pool.Counters);
+            var job = new MultiplyJob(w, kernel, PairKernel(w.Type, n), act, actStride, py, n, pool.Counters);
             pool.Counters[0] = 0;
             pool.Run(ref job, (long)w.Rows * w.Cols * n);
         }
@@ -101,11 +101,15 @@ public static unsafe class MatMul
         pool.Run(ref job, ((long)w0.Rows + w1.Rows + (count == 3 ? w2.Rows : 0)) * cols * n);
     }
 
-    /// <summary>One matrix of a <see cref="MultiplyManyJob"/>: its kernel, output and chunking.</summary>
+    /// <summary>The 2-weight-row kernel to use with n activation rows, if any: only batches gain from it.</summary>
+    static RowPairKernel? PairKernel(GgmlType type, int n) => n >= 4 ? RowKernels.PairFor(type) : null;
+
+    /// <summary>One matrix of a <see cref="MultiplyManyJob"/>: its kernels, output and chunking.</summary>
     readonly struct Part(WeightMatrix w, RowKernel kernel, float* y, int n, int threads)
     {
         public readonly WeightMatrix W = w;
         public readonly RowKernel Kernel = kernel;
+        public readonly RowPairKernel? Pair = w.Data == null ? null : PairKernel(w.Type, n);
         public readonly float* Y = y;
         public readonly int Chunk = w.Data == null ? 1 : MultiplyJob.ChunkRows(w.Rows, threads, n);
         public int Chunks => W.Data == null ? 0 : (W.Rows + Chunk - 1) / Chunk;
@@ -120,9 +124,9 @@ public static unsafe class MatMul
             {
                 int chunk = Interlocked.Increment(ref *counter) - 1;
                 if (chunk >= c2) return;
-                if (chunk < c0) MultiplyJob.Sweep(p0.W, p0.Kernel, act, actStride, p0.Y, n, chunk * p0.Chunk, p0.Chunk);
-                else if (chunk < c1) MultiplyJob.Sweep(p1.W, p1.Kernel, act, actStride, p1.Y, n, (chunk - c0) * p1.Chunk, p1.Chunk);
-                else MultiplyJob.Sweep(p2.W, p2.Kernel, act, actStride, p2.Y, n, (chunk - c1) * p2.Chunk, p2.Chunk);
+                if (chunk < c0) MultiplyJob.Sweep(p0.W, p0.Kernel, p0.Pair, act, actStride, p0.Y, n, chunk * p0.Chunk, p0.Chunk);
+                else if (chunk < c1) MultiplyJob.Sweep(p1.W, p1.Kernel, p1.Pair, act, actStride, p1.Y, n, (chunk - c0) * p1.Chunk, p1.Chunk);
+                else MultiplyJob.Sweep(p2.W, p2.Kernel, p2.Pair, act, actStride, p2.Y, n, (chunk - c1) * p2.Chunk, p2.Chunk);
             }
         }
     }
@@ -142,7 +146,7 @@ public static unsafe class MatMul
     /// With several activation rows, each chunk is swept once per group of 4 activation rows: the group stays in L1
     /// while the chunk's weight rows stream past it, and each weight block is decoded once per 4 rows.
     /// </summary>
-    readonly struct MultiplyJob(WeightMatrix w, RowKernel kernel, byte* act, long actStride, float* y, int n, int* counter) : IComputeJob
+    readonly struct MultiplyJob(WeightMatrix w, RowKernel kernel, RowPairKernel? pair, byte* act, long actStride, float* y, int n, int* counter) : IComputeJob
     {
         const int GroupRows = 4;
 
@@ -154,12 +158,13 @@ public static unsafe class MatMul
             {
                 int start = (Interlocked.Increment(ref *counter) - 1) * chunk;
                 if (start >= rows) return;
-                Sweep(w, kernel, act, actStride, y, n, start, chunk);
+                Sweep(w, kernel, pair, act, actStride, y, n, start, chunk);
             }
         }
 
-        /// <summary>Weight rows start..start+chunk-1 (clipped) times all n activation rows, 4 activation rows at a time.</summary>
-        internal static void Sweep(in WeightMatrix w, RowKernel kernel, byte* act, long actStride, float* y, int n, int start, int chunk)
+        /// <summary>Weight rows start..start+chunk-1 (clipped) times all n activation rows, 4 activation rows at a time;
+        /// two weight rows at a time where the type has a pair kernel.</summary>
+        internal static void Sweep(in WeightMatrix w, RowKernel kernel, RowPairKernel? pair, byte* act, long actStride, float* y, int n, int start, int chunk)
         {
             int rows = w.Rows;
             int end = Math.Min(rows, start + chunk);
@@ -168,7 +173,11 @@ public static unsafe class MatMul
                 int count = Math.Min(GroupRows, n - g);
                 byte* a = act + g * actStride;
                 float* yg = y + (long)g * rows;
-                for (int r = start; r < end; r++)
+                int r = start;
+                if (pair != null)
+                    for (; r + 2 <= end; r += 2)
+                        pair(w.Row(r), w.RowBytes, a, actStride, w.Cols, yg + r, rows, count);
+                for (; r < end; r++)
                     kernel(w.Row(r), a, actStride, w.Cols, yg + r, rows, count);
             }
         }

@@ -18,6 +18,19 @@ internal static unsafe class RowKernels
             System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(type.TypeHandle);
     }
 
+    static readonly RowPairKernel?[] BestPairs = BuildPairs();
+
+    /// <summary>The 2-weight-row kernel that goes with <see cref="For"/>'s kernel for this type, or null where there is none.</summary>
+    public static RowPairKernel? PairFor(GgmlType weights) => (int)weights < BestPairs.Length ? BestPairs[(int)weights] : null;
+
+    static RowPairKernel?[] BuildPairs()
+    {
+        var pairs = new RowPairKernel?[32];
+        // only where the AVX2 kernel is the one in use: a pair kernel matches its own type's single-row kernel
+        if (Avx512(GgmlType.Q4_K) == null && Avx2(GgmlType.Q4_K) != null) pairs[(int)GgmlType.Q4_K] = Avx2Kernels.Q4KPair;
+        return pairs;
+    }
+
     public static RowKernel For(GgmlType weights) =>
         (int)weights < Best.Length && Best[(int)weights] is { } k ? k
             : throw new NotSupportedException($"Matrix multiplication with {weights} weights is not supported.");

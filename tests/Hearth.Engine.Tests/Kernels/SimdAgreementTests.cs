@@ -69,6 +69,47 @@ public unsafe class SimdAgreementTests
         }
     }
 
+    public static IEnumerable<object[]> PairTypes() =>
+        KernelTestData.WeightTypes.Where(t => RowKernels.PairFor(t) != null).Select(t => new object[] { t });
+
+    /// <summary>A 2-weight-row kernel gives each row exactly what the single-row kernel in use gives it (which is
+    /// checked against the scalar reference above), for any count of activation rows.</summary>
+    [Theory]
+    [MemberData(nameof(PairTypes))]
+    public void PairKernelEqualsTheRowKernelOnEachRow(GgmlType type)
+    {
+        var pair = RowKernels.PairFor(type)!;
+        var single = RowKernels.For(type);
+        var vecType = DotKernels.VecDotType(type);
+        foreach (int cols in new[] { 256, 768, 2048 })
+        foreach (int count in new[] { 1, 3, 4, 5, 8, 9 })
+        {
+            var wq = KernelTestData.QuantizedRows(type, KernelTestData.Floats(2 * cols, seed: cols + count, scale: 0.02f), 2, cols);
+            long rowBytes = wq.Length / 2;
+            var x = KernelTestData.Floats(cols * count, seed: 2000 + cols * count, scale: 3f);
+            long aStride = DotKernels.ActivationRowBytes(vecType, cols);
+            var act = new byte[aStride * count];
+            var expected = new float[2 * count];
+            var got = new float[3 * count];
+            fixed (float* px = x)
+            fixed (byte* pa = act, pw = wq)
+            fixed (float* pe = expected, pg = got)
+            {
+                for (int k = 0; k < count; k++)
+                    DotKernels.QuantizeActivationsScalar(vecType, px + k * cols, pa + k * aStride, cols);
+                single(pw, pa, aStride, cols, pe, 2, count);
+                single(pw + rowBytes, pa, aStride, cols, pe + 1, 2, count);
+                pair(pw, rowBytes, pa, aStride, cols, pg, 3, count);
+                for (int k = 0; k < count; k++)
+                {
+                    Assert.Equal(expected[2 * k], got[3 * k]);
+                    Assert.Equal(expected[2 * k + 1], got[3 * k + 1]);
+                    Assert.Equal(0f, got[3 * k + 2]);
+                }
+            }
+        }
+    }
+
     static void DequantizeActivation(GgmlType vecType, byte* a, float[] dst)
     {
         if (vecType is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16)
