@@ -50,6 +50,12 @@ public unsafe class ElementwiseKernelTests
     [InlineData(64, 37)]
     [InlineData(128, 300)]
     [InlineData(8, 5)]
+    [InlineData(8, 1)]
+    [InlineData(8, 8)]
+    [InlineData(8, 17)]
+    [InlineData(8, 300)]
+    [InlineData(16, 23)]
+    [InlineData(32, 130)]
     [InlineData(12, 9)] // not a multiple of 8: the scalar path
     public void AttentionHeadMatchesScalarReference(int headDim, int count)
     {
