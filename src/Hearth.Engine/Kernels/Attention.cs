@@ -15,99 +15,199 @@ namespace Hearth.Engine.Kernels;
 /// </summary>
 internal static unsafe class Attention
 {
-    /// <summary>Positions whose scores one step of <see cref="Head"/> computes together.</summary>
+    /// <summary>Positions whose scores one step of <see cref="Heads"/> computes together.</summary>
     const int Block = 8;
 
+    /// <summary>Query rows one call of <see cref="Heads"/> takes at most.</summary>
+    public const int MaxRows = 4;
+
     /// <summary>
-    /// <paramref name="scratch"/> holds 2 x headDim floats. headDim must be a multiple of 8 for the vector path;
-    /// other sizes take <see cref="HeadScalar"/>.
-    /// The positions are taken in blocks of eight: their scores first (eight independent dot products, each summed
-    /// as ggml's F16 dot sums it, see <see cref="Dots"/>), then the running maximum
-    /// before each position, one vector exp for the block, and last the sequential F16 accumulation. Every position
-    /// still sees exactly the rescale / weight that the one-position-at-a-time online softmax gives it.
+    /// One query row: <see cref="Heads"/> with rows = 1. <paramref name="scratch"/> holds 2 x headDim floats.
+    /// </summary>
+    public static void Head(float* q, float* keys, float* values, long stride, int count, int headDim, float scale,
+        float* scratch, float* output) =>
+        Heads(q, 0, 1, keys, values, stride, count, headDim, scale, scratch, output, 0);
+
+    /// <summary>
+    /// Up to <see cref="MaxRows"/> consecutive query rows of one head over the same keys and values: row r (query
+    /// <c>q + r * qStride</c>, output <c>output + r * outStride</c>) sees positions 0..count-1+r, as consecutive
+    /// prompt tokens do, so the rows share every key and value load and their F16 accumulations (each a chain of
+    /// dependent roundings) run side by side. <paramref name="scratch"/> holds 2 x rows x headDim floats.
+    /// headDim must be a multiple of 8 for the vector path; other sizes take <see cref="HeadScalar"/>.
+    /// The positions are taken in blocks of eight: each row's scores first (eight independent dot products, each
+    /// summed as ggml's F16 dot sums it, see <see cref="Dots"/>), its running maximum before each position (a
+    /// vector prefix max), one vector exp, and last the sequential F16 accumulation. Every position still gets
+    /// exactly the rescale and weight that the one-position-at-a-time online softmax gives it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Head(float* q, float* keys, float* values, long stride, int count, int headDim, float scale,
-        float* scratch, float* output)
+    public static void Heads(float* q, long qStride, int rows, float* keys, float* values, long stride, int count, int headDim,
+        float scale, float* scratch, float* output, long outStride)
     {
-        if (!Vector256.IsHardwareAccelerated || !Avx.IsSupported || headDim % 8 != 0)
+        if (!Vector256.IsHardwareAccelerated || !Avx2.IsSupported || headDim % 8 != 0)
         {
-            HeadScalar(q, keys, values, stride, count, headDim, scale, output);
+            for (int r = 0; r < rows; r++)
+                HeadScalar(q + r * qStride, keys, values, stride, count + r, headDim, scale, output + r * outStride);
             return;
         }
-        float* qh = scratch, acc = scratch + headDim;
-        for (int i = 0; i < headDim; i += 8)
-        {
-            Vector256.Store(RoundToHalf(Vector256.Load(q + i)), qh + i);
-            Vector256.Store(Vector256<float>.Zero, acc + i);
-        }
-        float* buffer = stackalloc float[3 * Block], weights = buffer + 2 * Block; // scores, maxima before, weights
-        var vscale = Vector256.Create(scale);
-        var acc8 = Vector256<float>.Zero; // headDim 8: the accumulator stays in a register
-        float sum = 0, max = float.NegativeInfinity;
-        for (int b = 0; b < count; b += Block)
-        {
-            int n = Math.Min(Block, count - b);
-            float* k = keys + b * stride;
-            // Rows past the end of a short last block reuse the block's first row; their lanes are ignored.
-            long s1 = n > 1 ? stride : 0, s2 = n > 2 ? 2 * stride : 0, s3 = n > 3 ? 3 * stride : 0, s4 = n > 4 ? 4 * stride : 0,
-                s5 = n > 5 ? 5 * stride : 0, s6 = n > 6 ? 6 * stride : 0, s7 = n > 7 ? 7 * stride : 0;
-            var scores = Dots(qh, headDim, k, k + s1, k + s2, k + s3, k + s4, k + s5, k + s6, k + s7) * vscale;
-
-            // The running maximum before each position: a position above it rescales by e^(before - s) and weighs 1,
-            // any other weighs e^(s - before). Either way the factor is e^(min - max) of the two.
-            Vector256.Store(scores, buffer);
-            for (int j = 0; j < n; j++)
+        float* qh = scratch, acc = scratch + rows * headDim;
+        for (int r = 0; r < rows; r++)
+            for (int i = 0; i < headDim; i += 8)
             {
-                buffer[Block + j] = max;
-                max = MathF.Max(max, buffer[j]);
+                Vector256.Store(RoundToHalf(Vector256.Load(q + r * qStride + i)), qh + r * headDim + i);
+                Vector256.Store(Vector256<float>.Zero, acc + r * headDim + i);
             }
-            var before = Vector256.Load(buffer + Block);
-            uint rises = Vector256.GreaterThan(scores, before).ExtractMostSignificantBits();
-            Vector256.Store(VectorExp.Exp(Vector256.Min(scores, before) - Vector256.Max(scores, before)), weights);
+        // Per row and position of a block: the factor rescaling what was accumulated before it (1 unless a new
+        // maximum), and its weight (1 at a new maximum, 0 past the row's last position).
+        float* rescales = stackalloc float[2 * MaxRows * Block], weights = rescales + MaxRows * Block;
+        var maxima = stackalloc Vector256<float>[MaxRows]; // each row's running maximum, in every lane
+        float* sums = stackalloc float[MaxRows];
+        for (int r = 0; r < MaxRows; r++)
+        {
+            maxima[r] = Vector256.Create(float.NegativeInfinity);
+            sums[r] = 0;
+            // Rows a 4-row pass runs beyond the real ones: nothing to add.
+            Vector256.Store(Vector256<float>.One, rescales + r * Block);
+            Vector256.Store(Vector256<float>.Zero, weights + r * Block);
+        }
+        var vscale = Vector256.Create(scale);
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var a0 = Vector256<float>.Zero; // headDim 8: the accumulators stay in registers
+        var a1 = Vector256<float>.Zero;
+        var a2 = Vector256<float>.Zero;
+        var a3 = Vector256<float>.Zero;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int total = count + rows - 1;
+        for (int b = 0; b < total; b += Block)
+        {
+            int n = Math.Min(Block, total - b);
+            float* k = keys + b * stride;
+            // Rows past the end of a short last block reuse the block's first row; their lanes are masked off.
+            float* k1 = n > 1 ? k + stride : k, k2 = n > 2 ? k + 2 * stride : k, k3 = n > 3 ? k + 3 * stride : k,
+                k4 = n > 4 ? k + 4 * stride : k, k5 = n > 5 ? k + 5 * stride : k, k6 = n > 6 ? k + 6 * stride : k,
+                k7 = n > 7 ? k + 7 * stride : k;
+            uint rises = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                var scores = Dots(qh + r * headDim, headDim, k, k1, k2, k3, k4, k5, k6, k7) * vscale;
+                var visible = Vector256.LessThan(lane, Vector256.Create(count + r - b)).AsSingle();
+                scores = Vector256.ConditionalSelect(visible, scores, Vector256.Create(float.NegativeInfinity));
+                // The running maximum before each position: a position above it rescales by e^(before - s) and
+                // weighs 1, any other weighs e^(s - before). Either way the factor is e^(min - max) of the two.
+                var inclusive = PrefixMax(scores);
+                var before = Vector256.Max(ShiftUp(inclusive, 1), maxima[r]);
+                maxima[r] = Vector256.Max(Avx2.PermuteVar8x32(inclusive, Vector256.Create(7)), maxima[r]);
+                var rise = Vector256.GreaterThan(scores, before);
+                var e = VectorExp.Exp(Vector256.Min(scores, before) - Vector256.Max(scores, before));
+                Vector256.Store(Vector256.ConditionalSelect(rise, e, Vector256<float>.One), rescales + r * Block);
+                Vector256.Store(Vector256.ConditionalSelect(rise, Vector256<float>.One, e & visible), weights + r * Block);
+                rises |= rise.ExtractMostSignificantBits();
+            }
 
             float* v = values + b * stride;
-            if (headDim == 8)
+            if (headDim == 8 && rows == 1)
             {
                 for (int j = 0; j < n; j++, v += stride)
                 {
-                    float w = weights[j];
+                    var vv = Vector256.Load(v);
                     if ((rises & (1u << j)) != 0)
                     {
-                        acc8 = RoundToHalf(acc8 * Vector256.Create(w));
-                        sum *= w;
-                        acc8 = RoundToHalf(acc8 + Vector256.Load(v));
-                        sum += 1;
+                        a0 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(weights[j]), RoundToHalf(a0 * Vector256.Create(rescales[j]))));
+                        s0 = s0 * rescales[j] + weights[j];
                     }
                     else
                     {
-                        acc8 = RoundToHalf(Vector256.FusedMultiplyAdd(Vector256.Load(v), Vector256.Create(w), acc8));
-                        sum += w;
+                        a0 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(weights[j]), a0));
+                        s0 += weights[j];
                     }
                 }
-                continue;
             }
-            for (int j = 0; j < n; j++, v += stride)
+            else if (headDim == 8)
             {
-                var vw = Vector256.Create(weights[j]);
-                if ((rises & (1u << j)) != 0)
+                for (int j = 0; j < n; j++, v += stride)
                 {
-                    for (int i = 0; i < headDim; i += 8)
-                        Vector256.Store(RoundToHalf(RoundToHalf(Vector256.Load(acc + i) * vw) + Vector256.Load(v + i)), acc + i);
-                    sum *= weights[j];
-                    sum += 1;
+                    var vv = Vector256.Load(v);
+                    float* m = rescales + j, w = weights + j;
+                    if ((rises & (1u << j)) != 0)
+                    {
+                        a0 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), RoundToHalf(a0 * Vector256.Create(m[0]))));
+                        a1 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), RoundToHalf(a1 * Vector256.Create(m[Block]))));
+                        a2 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), RoundToHalf(a2 * Vector256.Create(m[2 * Block]))));
+                        a3 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), RoundToHalf(a3 * Vector256.Create(m[3 * Block]))));
+                        s0 = s0 * m[0] + w[0];
+                        s1 = s1 * m[Block] + w[Block];
+                        s2 = s2 * m[2 * Block] + w[2 * Block];
+                        s3 = s3 * m[3 * Block] + w[3 * Block];
+                    }
+                    else
+                    {
+                        a0 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), a0));
+                        a1 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), a1));
+                        a2 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), a2));
+                        a3 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), a3));
+                        s0 += w[0];
+                        s1 += w[Block];
+                        s2 += w[2 * Block];
+                        s3 += w[3 * Block];
+                    }
                 }
-                else
-                {
-                    for (int i = 0; i < headDim; i += 8)
-                        Vector256.Store(RoundToHalf(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, Vector256.Load(acc + i))), acc + i);
-                    sum += weights[j];
-                }
+            }
+            else
+            {
+                for (int j = 0; j < n; j++, v += stride)
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float m = rescales[r * Block + j], w = weights[r * Block + j];
+                        var vw = Vector256.Create(w);
+                        float* ar = acc + r * headDim;
+                        if ((rises & (1u << j)) != 0)
+                        {
+                            var vm = Vector256.Create(m);
+                            for (int i = 0; i < headDim; i += 8)
+                                Vector256.Store(RoundToHalf(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, RoundToHalf(Vector256.Load(ar + i) * vm))), ar + i);
+                            sums[r] = sums[r] * m + w;
+                        }
+                        else
+                        {
+                            for (int i = 0; i < headDim; i += 8)
+                                Vector256.Store(RoundToHalf(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, Vector256.Load(ar + i))), ar + i);
+                            sums[r] += w;
+                        }
+                    }
             }
         }
-        if (headDim == 8) Vector256.Store(acc8, acc);
-        var inverse = Vector256.Create(1f / sum);
-        for (int i = 0; i < headDim; i += 8) Vector256.Store(Vector256.Load(acc + i) * inverse, output + i);
+        if (headDim == 8)
+        {
+            Vector256.Store(a0, acc);
+            sums[0] = s0;
+            if (rows > 1) { Vector256.Store(a1, acc + 8); sums[1] = s1; }
+            if (rows > 2) { Vector256.Store(a2, acc + 16); sums[2] = s2; }
+            if (rows > 3) { Vector256.Store(a3, acc + 24); sums[3] = s3; }
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            var inverse = Vector256.Create(1f / sums[r]);
+            for (int i = 0; i < headDim; i += 8)
+                Vector256.Store(Vector256.Load(acc + r * headDim + i) * inverse, output + r * outStride + i);
+        }
+    }
+
+    /// <summary>Lane i gets the largest of lanes 0..i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> PrefixMax(Vector256<float> x)
+    {
+        x = Vector256.Max(x, ShiftUp(x, 1));
+        x = Vector256.Max(x, ShiftUp(x, 2));
+        return Vector256.Max(x, ShiftUp(x, 4));
+    }
+
+    /// <summary>Lane i gets lane i - by, the first <paramref name="by"/> lanes -infinity.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> ShiftUp(Vector256<float> x, int by)
+    {
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var moved = Avx2.PermuteVar8x32(x, Vector256.Max(lane - Vector256.Create(by), Vector256<int>.Zero));
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(lane, Vector256.Create(by)).AsSingle(), moved,
+            Vector256.Create(float.NegativeInfinity));
     }
 
     /// <summary>The scalar reference of <see cref="Head"/>, with .NET's own <see cref="Half"/> conversions.</summary>

@@ -50,7 +50,7 @@ public sealed unsafe class InferenceState : IDisposable
         [
             (long)_batch * c.EmbeddingLength, (long)_batch * c.EmbeddingLength, (long)_batch * qDim, (long)_batch * c.KvDim,
             (long)_batch * c.KvDim, (long)_batch * qDim, (long)_batch * c.FeedForwardLength, (long)_batch * c.FeedForwardLength,
-            (long)_batch * c.RopeDim, (long)model.Threads * 2 * c.HeadDim,
+            (long)_batch * c.RopeDim, (long)model.Threads * 2 * Attention.MaxRows * c.HeadDim,
         ];
         _buffers = GC.AllocateUninitializedArray<float>(checked((int)sizes.Sum()), pinned: true);
         float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffers));

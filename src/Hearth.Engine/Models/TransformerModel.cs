@@ -181,22 +181,34 @@ public sealed unsafe class TransformerModel : IDisposable
         for (; i < count; i++) ys[i] += xs[i];
     }
 
-    /// <summary>One (row, head) pair per work item, striped over the threads; each thread has its own scratch.</summary>
+    /// <summary>
+    /// One (block of up to <see cref="Attention.MaxRows"/> rows, head) pair per work item, striped over the threads;
+    /// each thread has its own scratch. Consecutive rows of a block that extend one cache at consecutive positions
+    /// (a prompt's tokens) go through <see cref="Attention.Heads"/> together, sharing their key and value loads.
+    /// </summary>
     readonly struct AttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, float* output, float* scratch,
         int n) : IComputeJob
     {
         public void Execute(int thread, int threadCount)
         {
-            int qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, group = c.GroupSize, hd = c.HeadDim;
+            int qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, group = c.GroupSize, hd = c.HeadDim, heads = c.HeadCount;
+            const int maxRows = Attention.MaxRows;
             float scale = 1f / MathF.Sqrt(hd);
-            float* myScratch = scratch + thread * 2 * hd;
-            for (int item = thread; item < n * c.HeadCount; item += threadCount)
+            float* myScratch = scratch + thread * 2 * maxRows * hd;
+            int blocks = (n + maxRows - 1) / maxRows;
+            for (int item = thread; item < blocks * heads; item += threadCount)
             {
-                int i = item / c.HeadCount, h = item % c.HeadCount;
+                int h = item % heads, first = item / heads * maxRows, end = Math.Min(n, first + maxRows);
                 int kvOffset = h / group * hd;
-                var cache = caches[i];
-                Attention.Head(q + i * qDim + h * hd, cache.KeyCache(layer) + kvOffset, cache.ValueCache(layer) + kvOffset, kvDim, positions[i] + 1, hd, scale,
-                    myScratch, output + i * qDim + h * hd);
+                for (int i = first; i < end;)
+                {
+                    int rows = 1;
+                    while (i + rows < end && caches[i + rows] == caches[i] && positions[i + rows] == positions[i] + rows) rows++;
+                    var cache = caches[i];
+                    Attention.Heads(q + i * qDim + h * hd, qDim, rows, cache.KeyCache(layer) + kvOffset, cache.ValueCache(layer) + kvOffset, kvDim,
+                        positions[i] + 1, hd, scale, myScratch, output + i * qDim + h * hd, qDim);
+                    i += rows;
+                }
             }
         }
     }

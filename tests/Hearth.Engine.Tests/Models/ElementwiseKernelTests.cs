@@ -80,6 +80,45 @@ public unsafe class ElementwiseKernelTests
     }
 
     [Theory]
+    [InlineData(8, 1, 2)]
+    [InlineData(8, 1, 4)]
+    [InlineData(8, 6, 3)]
+    [InlineData(8, 37, 4)]
+    [InlineData(16, 5, 4)]
+    [InlineData(64, 29, 4)]
+    [InlineData(128, 3, 2)]
+    [InlineData(12, 9, 3)] // the scalar path
+    public void AttentionRowsMatchOneRowAtATime(int headDim, int count, int rows)
+    {
+        const int stride = 3 * 128, qStride = 2 * 128;
+        int positions = count + rows - 1;
+        var q = Random(rows * qStride, 13, 2f);
+        var k = Random(positions * stride, 14, 2f);
+        var v = Random(positions * stride, 15);
+        fixed (float* pk = k) Attention.RoundToHalf(pk, k.Length);
+        fixed (float* pv = v) Attention.RoundToHalf(pv, v.Length);
+        var together = new float[rows * qStride];
+        var alone = new float[headDim];
+        var reference = new float[headDim];
+        var scratch = new float[2 * Attention.MaxRows * headDim];
+        float scale = 1f / MathF.Sqrt(headDim);
+        fixed (float* pq = q, pk = k, pv = v, pt = together, pa = alone, pr = reference, ps = scratch)
+        {
+            Attention.Heads(pq + 8, qStride, rows, pk + 128, pv + 128, stride, count, headDim, scale, ps, pt + 8, qStride);
+            for (int r = 0; r < rows; r++)
+            {
+                Attention.Head(pq + 8 + r * qStride, pk + 128, pv + 128, stride, count + r, headDim, scale, ps, pa);
+                Attention.HeadScalar(pq + 8 + r * qStride, pk + 128, pv + 128, stride, count + r, headDim, scale, pr);
+                for (int i = 0; i < headDim; i++)
+                {
+                    Assert.Equal(alone[i], together[8 + r * qStride + i]);
+                    Assert.True(Math.Abs(reference[i] - alone[i]) <= 1e-6f + 1e-3f * Math.Abs(reference[i]), $"row {r} [{i}] {alone[i]} vs {reference[i]}");
+                }
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(896)]
     [InlineData(13)]
     public void RmsNormMatchesScalarReference(int n)
