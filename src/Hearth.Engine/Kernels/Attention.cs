@@ -94,10 +94,10 @@ internal static unsafe class Attention
                 // The running maximum before each position: a position above it rescales by e^(before - s) and
                 // weighs 1, any other weighs e^(s - before). Either way the factor is e^(min - max) of the two.
                 var inclusive = PrefixMax(scores);
-                var before = Vector256.Max(ShiftUp(inclusive, 1), maxima[r]);
-                maxima[r] = Vector256.Max(Avx2.PermuteVar8x32(inclusive, Vector256.Create(7)), maxima[r]);
+                var before = Vector256.MaxNative(ShiftUp(inclusive, 1), maxima[r]);
+                maxima[r] = Vector256.MaxNative(Avx2.PermuteVar8x32(inclusive, Vector256.Create(7)), maxima[r]);
                 var rise = Vector256.GreaterThan(scores, before);
-                var e = VectorExp.Exp(Vector256.Min(scores, before) - Vector256.Max(scores, before));
+                var e = VectorExp.Exp(Vector256.MinNative(scores, before) - Vector256.MaxNative(scores, before));
                 Vector256.Store(Vector256.ConditionalSelect(rise, e, Vector256<float>.One), rescales + r * Block);
                 Vector256.Store(Vector256.ConditionalSelect(rise, Vector256<float>.One, e & visible), weights + r * Block);
                 rises |= rise.ExtractMostSignificantBits();
@@ -195,19 +195,18 @@ internal static unsafe class Attention
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> PrefixMax(Vector256<float> x)
     {
-        x = Vector256.Max(x, ShiftUp(x, 1));
-        x = Vector256.Max(x, ShiftUp(x, 2));
-        return Vector256.Max(x, ShiftUp(x, 4));
+        x = Vector256.MaxNative(x, ShiftUp(x, 1));
+        x = Vector256.MaxNative(x, ShiftUp(x, 2));
+        return Vector256.MaxNative(x, ShiftUp(x, 4));
     }
 
-    /// <summary>Lane i gets lane i - by, the first <paramref name="by"/> lanes -infinity.</summary>
+    /// <summary>Lane i gets lane i - by (by = 1, 2 or 4), the first <paramref name="by"/> lanes -infinity.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> ShiftUp(Vector256<float> x, int by)
     {
-        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        var moved = Avx2.PermuteVar8x32(x, Vector256.Max(lane - Vector256.Create(by), Vector256<int>.Zero));
-        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(lane, Vector256.Create(by)).AsSingle(), moved,
-            Vector256.Create(float.NegativeInfinity));
+        var index = by == 1 ? Vector256.Create(0, 0, 1, 2, 3, 4, 5, 6) : by == 2 ? Vector256.Create(0, 0, 0, 1, 2, 3, 4, 5) : Vector256.Create(0, 0, 0, 0, 0, 1, 2, 3);
+        var kept = by == 1 ? Vector256.Create(0, -1, -1, -1, -1, -1, -1, -1) : by == 2 ? Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1) : Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1);
+        return Vector256.ConditionalSelect(kept.AsSingle(), Avx2.PermuteVar8x32(x, index), Vector256.Create(float.NegativeInfinity));
     }
 
     /// <summary>The scalar reference of <see cref="Head"/>, with .NET's own <see cref="Half"/> conversions.</summary>
@@ -249,21 +248,18 @@ internal static unsafe class Attention
     }
 
     /// <summary>
-    /// Float to F16 precision without leaving float: normal halves keep 11 significant bits (round the 13 dropped
-    /// mantissa bits to nearest even); below 2^-14 halves are multiples of 2^-24, which adding and subtracting
-    /// 0.75 (whose ulp is 2^-24) rounds to. Magnitudes beyond the F16 range are not expected here.
+    /// Float to F16 precision without leaving float: adding and subtracting C = 1.5 x 2^(e+13), where 2^e is x's
+    /// binade (at least 2^-14, where F16 subnormals begin), rounds x to a multiple of C's ulp 2^(e-10), F16's
+    /// spacing there, ties to even (C is an even multiple of it); the sign goes back on for results that round to
+    /// zero. Magnitudes beyond the F16 range (65504) are not expected here.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> RoundToHalf(Vector256<float> x)
     {
         var u = x.AsUInt32();
-        var normal = (u + Vector256.Create(0x0FFFu) + ((u >> 13) & Vector256<uint>.One)) & Vector256.Create(0xFFFFE000u);
-        var abs = Vector256.Abs(x);
-        var tiny = (abs + Vector256.Create(0.75f)) - Vector256.Create(0.75f);
-        var sign = u & Vector256.Create(0x80000000u);
-        var subnormal = tiny.AsUInt32() | sign;
-        var isSubnormal = Vector256.LessThan(abs, Vector256.Create(6.103515625e-05f)).AsUInt32();
-        return Vector256.ConditionalSelect(isSubnormal, subnormal, normal).AsSingle();
+        var binade = Vector256.Max(u & Vector256.Create(0x7F800000u), Vector256.Create(113u << 23)); // 2^e, e >= -14
+        var c = (binade + Vector256.Create((13u << 23) | 0x00400000u)).AsSingle(); // 1.5 x 2^(e+13)
+        return (((x + c) - c).AsUInt32() | (u & Vector256.Create(0x80000000u))).AsSingle();
     }
 
     /// <summary>

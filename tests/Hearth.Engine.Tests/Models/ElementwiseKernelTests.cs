@@ -45,6 +45,20 @@ public unsafe class ElementwiseKernelTests
         for (int i = 0; i < x.Length; i++) Assert.Equal((float)(Half)x[i], y[i]);
     }
 
+    [Fact]
+    public void RoundToHalfMatchesHalfConversionBitForBit()
+    {
+        // Every 251st float bit pattern up to F16's largest value, both signs, and every tie between subnormal halves.
+        var x = new List<float>();
+        for (uint bits = 0; bits <= 0x477FE000u; bits += 251) { x.Add(BitConverter.UInt32BitsToSingle(bits)); x.Add(-BitConverter.UInt32BitsToSingle(bits)); }
+        for (int k = 1; k < 2048; k += 2) { x.Add(k * MathF.Pow(2, -25)); x.Add(-k * MathF.Pow(2, -25)); }
+        var y = x.ToArray();
+        fixed (float* p = y) Attention.RoundToHalf(p, y.Length);
+        for (int i = 0; i < y.Length; i++)
+            if (BitConverter.SingleToUInt32Bits(y[i]) != BitConverter.SingleToUInt32Bits((float)(Half)x[i]))
+                Assert.Fail($"{x[i]:R}: {y[i]:R}, expected {(float)(Half)x[i]:R}");
+    }
+
     [Theory]
     [InlineData(64, 1)]
     [InlineData(64, 37)]
