@@ -26,13 +26,13 @@ internal static unsafe class Attention
     /// </summary>
     public static void Head(float* q, float* keys, float* values, long stride, int count, int headDim, float scale,
         float* scratch, float* output) =>
-        Heads(q, 0, 1, keys, values, stride, count, headDim, scale, scratch, output, 0);
+        Heads(q, 0, 1, 0, keys, values, stride, count, headDim, scale, scratch, output, 0);
 
     /// <summary>
-    /// Up to <see cref="MaxRows"/> consecutive query rows of one head over the same keys and values: row r (query
-    /// <c>q + r * qStride</c>, output <c>output + r * outStride</c>) sees positions 0..count-1+r, as consecutive
-    /// prompt tokens do, so the rows share every key and value load and their F16 accumulations (each a chain of
-    /// dependent roundings) run side by side. <paramref name="scratch"/> holds 2 x rows x headDim floats.
+    /// Up to <see cref="MaxRows"/> query rows over the same keys and values: row r (query <c>q + r * qStride</c>,
+    /// output <c>output + r * outStride</c>) sees positions 0..count-1+r*countStep: countStep 1 for consecutive
+    /// prompt tokens of one head, 0 for heads sharing a KV head (GQA). The rows share every key and value load and
+    /// their F16 accumulations (each a chain of dependent roundings) run side by side. <paramref name="scratch"/> holds 2 x rows x headDim floats.
     /// headDim must be a multiple of 8 for the vector path; other sizes take <see cref="HeadScalar"/>.
     /// The positions are taken in blocks of eight: each row's scores first (eight independent dot products, each
     /// summed as ggml's F16 dot sums it, see <see cref="Dots"/>), its running maximum before each position (a
@@ -40,13 +40,13 @@ internal static unsafe class Attention
     /// exactly the rescale and weight that the one-position-at-a-time online softmax gives it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Heads(float* q, long qStride, int rows, float* keys, float* values, long stride, int count, int headDim,
-        float scale, float* scratch, float* output, long outStride)
+    public static void Heads(float* q, long qStride, int rows, int countStep, float* keys, float* values, long stride, int count,
+        int headDim, float scale, float* scratch, float* output, long outStride)
     {
         if (!Vector256.IsHardwareAccelerated || !Avx2.IsSupported || headDim % 8 != 0)
         {
             for (int r = 0; r < rows; r++)
-                HeadScalar(q + r * qStride, keys, values, stride, count + r, headDim, scale, output + r * outStride);
+                HeadScalar(q + r * qStride, keys, values, stride, count + r * countStep, headDim, scale, output + r * outStride);
             return;
         }
         float* qh = scratch, acc = scratch + rows * headDim;
@@ -76,7 +76,7 @@ internal static unsafe class Attention
         var a2 = Vector256<float>.Zero;
         var a3 = Vector256<float>.Zero;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int total = count + rows - 1;
+        int total = count + (rows - 1) * countStep;
         for (int b = 0; b < total; b += Block)
         {
             int n = Math.Min(Block, total - b);
@@ -89,7 +89,7 @@ internal static unsafe class Attention
             for (int r = 0; r < rows; r++)
             {
                 var scores = Dots(qh + r * headDim, headDim, k, k1, k2, k3, k4, k5, k6, k7) * vscale;
-                var visible = Vector256.LessThan(lane, Vector256.Create(count + r - b)).AsSingle();
+                var visible = Vector256.LessThan(lane, Vector256.Create(count + r * countStep - b)).AsSingle();
                 scores = Vector256.ConditionalSelect(visible, scores, Vector256.Create(float.NegativeInfinity));
                 // The running maximum before each position: a position above it rescales by e^(before - s) and
                 // weighs 1, any other weighs e^(s - before). Either way the factor is e^(min - max) of the two.
@@ -111,12 +111,12 @@ internal static unsafe class Attention
                     var vv = Vector256.Load(v);
                     if ((rises & (1u << j)) != 0)
                     {
-                        a0 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(weights[j]), RoundToHalf(a0 * Vector256.Create(rescales[j]))));
+                        a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(weights[j]), RoundToHalfAccumulator(a0 * Vector256.Create(rescales[j]))));
                         s0 = s0 * rescales[j] + weights[j];
                     }
                     else
                     {
-                        a0 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(weights[j]), a0));
+                        a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(weights[j]), a0));
                         s0 += weights[j];
                     }
                 }
@@ -129,10 +129,10 @@ internal static unsafe class Attention
                     float* m = rescales + j, w = weights + j;
                     if ((rises & (1u << j)) != 0)
                     {
-                        a0 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), RoundToHalf(a0 * Vector256.Create(m[0]))));
-                        a1 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), RoundToHalf(a1 * Vector256.Create(m[Block]))));
-                        a2 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), RoundToHalf(a2 * Vector256.Create(m[2 * Block]))));
-                        a3 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), RoundToHalf(a3 * Vector256.Create(m[3 * Block]))));
+                        a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), RoundToHalfAccumulator(a0 * Vector256.Create(m[0]))));
+                        a1 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), RoundToHalfAccumulator(a1 * Vector256.Create(m[Block]))));
+                        a2 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), RoundToHalfAccumulator(a2 * Vector256.Create(m[2 * Block]))));
+                        a3 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), RoundToHalfAccumulator(a3 * Vector256.Create(m[3 * Block]))));
                         s0 = s0 * m[0] + w[0];
                         s1 = s1 * m[Block] + w[Block];
                         s2 = s2 * m[2 * Block] + w[2 * Block];
@@ -140,10 +140,10 @@ internal static unsafe class Attention
                     }
                     else
                     {
-                        a0 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), a0));
-                        a1 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), a1));
-                        a2 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), a2));
-                        a3 = RoundToHalf(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), a3));
+                        a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), a0));
+                        a1 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), a1));
+                        a2 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), a2));
+                        a3 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), a3));
                         s0 += w[0];
                         s1 += w[Block];
                         s2 += w[2 * Block];
@@ -163,13 +163,13 @@ internal static unsafe class Attention
                         {
                             var vm = Vector256.Create(m);
                             for (int i = 0; i < headDim; i += 8)
-                                Vector256.Store(RoundToHalf(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, RoundToHalf(Vector256.Load(ar + i) * vm))), ar + i);
+                                Vector256.Store(RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, RoundToHalfAccumulator(Vector256.Load(ar + i) * vm))), ar + i);
                             sums[r] = sums[r] * m + w;
                         }
                         else
                         {
                             for (int i = 0; i < headDim; i += 8)
-                                Vector256.Store(RoundToHalf(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, Vector256.Load(ar + i))), ar + i);
+                                Vector256.Store(RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, Vector256.Load(ar + i))), ar + i);
                             sums[r] += w;
                         }
                     }
@@ -260,6 +260,18 @@ internal static unsafe class Attention
         var binade = Vector256.Max(u & Vector256.Create(0x7F800000u), Vector256.Create(113u << 23)); // 2^e, e >= -14
         var c = (binade + Vector256.Create((13u << 23) | 0x00400000u)).AsSingle(); // 1.5 x 2^(e+13)
         return (((x + c) - c).AsUInt32() | (u & Vector256.Create(0x80000000u))).AsSingle();
+    }
+
+    /// <summary>
+    /// <see cref="RoundToHalf(Vector256{float})"/> except that results rounding to zero are +0 whatever x's sign
+    /// (two operations fewer): for the attention accumulators, where the sign of a zero changes nothing downstream.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> RoundToHalfAccumulator(Vector256<float> x)
+    {
+        var binade = Vector256.Max(x.AsUInt32() & Vector256.Create(0x7F800000u), Vector256.Create(113u << 23));
+        var c = (binade + Vector256.Create((13u << 23) | 0x00400000u)).AsSingle();
+        return (x + c) - c;
     }
 
     /// <summary>

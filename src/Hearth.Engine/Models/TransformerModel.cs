@@ -182,31 +182,42 @@ public sealed unsafe class TransformerModel : IDisposable
     }
 
     /// <summary>
-    /// One (block of up to <see cref="Attention.MaxRows"/> rows, head) pair per work item, striped over the threads;
-    /// each thread has its own scratch. Consecutive rows of a block that extend one cache at consecutive positions
-    /// (a prompt's tokens) go through <see cref="Attention.Heads"/> together, sharing their key and value loads.
+    /// Work items are (block of up to <see cref="Attention.MaxRows"/> rows, up to as many heads of one KV head),
+    /// striped over the threads; each thread has its own scratch. Consecutive rows of a block that extend one cache
+    /// at consecutive positions (a prompt's tokens) go through <see cref="Attention.Heads"/> together, one head at
+    /// a time; a row on its own (decode) goes through it with the item's heads together. Either way the rows of
+    /// one call share their key and value loads. Heads are grouped only while that leaves two items per thread.
     /// </summary>
     readonly struct AttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, float* output, float* scratch,
         int n) : IComputeJob
     {
         public void Execute(int thread, int threadCount)
         {
-            int qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, group = c.GroupSize, hd = c.HeadDim, heads = c.HeadCount;
+            int qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, group = c.GroupSize, hd = c.HeadDim;
             const int maxRows = Attention.MaxRows;
             float scale = 1f / MathF.Sqrt(hd);
             float* myScratch = scratch + thread * 2 * maxRows * hd;
-            int blocks = (n + maxRows - 1) / maxRows;
-            for (int item = thread; item < blocks * heads; item += threadCount)
+            int blocks = (n + maxRows - 1) / maxRows, chunk = Math.Min(maxRows, group);
+            while (chunk > 1 && blocks * c.HeadCountKv * ((group + chunk - 1) / chunk) < 2 * threadCount) chunk--;
+            int chunksPerKvHead = (group + chunk - 1) / chunk, chunks = c.HeadCountKv * chunksPerKvHead;
+            for (int item = thread; item < blocks * chunks; item += threadCount)
             {
-                int h = item % heads, first = item / heads * maxRows, end = Math.Min(n, first + maxRows);
-                int kvOffset = h / group * hd;
+                int kvHead = item % chunks / chunksPerKvHead, firstHead = kvHead * group + item % chunksPerKvHead * chunk;
+                int headCount = Math.Min(chunk, (kvHead + 1) * group - firstHead), kvOffset = kvHead * hd;
+                int first = item / chunks * maxRows, end = Math.Min(n, first + maxRows);
                 for (int i = first; i < end;)
                 {
                     int rows = 1;
                     while (i + rows < end && caches[i + rows] == caches[i] && positions[i + rows] == positions[i] + rows) rows++;
                     var cache = caches[i];
-                    Attention.Heads(q + i * qDim + h * hd, qDim, rows, cache.KeyCache(layer) + kvOffset, cache.ValueCache(layer) + kvOffset, kvDim,
-                        positions[i] + 1, hd, scale, myScratch, output + i * qDim + h * hd, qDim);
+                    float* keys = cache.KeyCache(layer) + kvOffset, values = cache.ValueCache(layer) + kvOffset;
+                    if (rows == 1)
+                        Attention.Heads(q + i * qDim + firstHead * hd, hd, headCount, 0, keys, values, kvDim, positions[i] + 1, hd, scale, myScratch,
+                            output + i * qDim + firstHead * hd, hd);
+                    else
+                        for (int h = firstHead; h < firstHead + headCount; h++)
+                            Attention.Heads(q + i * qDim + h * hd, qDim, rows, 1, keys, values, kvDim, positions[i] + 1, hd, scale, myScratch,
+                                output + i * qDim + h * hd, qDim);
                     i += rows;
                 }
             }

@@ -102,10 +102,13 @@ public unsafe class ElementwiseKernelTests
     [InlineData(64, 29, 4)]
     [InlineData(128, 3, 2)]
     [InlineData(12, 9, 3)] // the scalar path
-    public void AttentionRowsMatchOneRowAtATime(int headDim, int count, int rows)
+    [InlineData(8, 21, 4, 0)] // heads sharing a KV head: every row sees the same positions
+    [InlineData(64, 9, 3, 0)]
+    [InlineData(128, 40, 4, 0)]
+    public void AttentionRowsMatchOneRowAtATime(int headDim, int count, int rows, int countStep = 1)
     {
         const int stride = 3 * 128, qStride = 2 * 128;
-        int positions = count + rows - 1;
+        int positions = count + (rows - 1) * countStep;
         var q = Random(rows * qStride, 13, 2f);
         var k = Random(positions * stride, 14, 2f);
         var v = Random(positions * stride, 15);
@@ -118,11 +121,11 @@ public unsafe class ElementwiseKernelTests
         float scale = 1f / MathF.Sqrt(headDim);
         fixed (float* pq = q, pk = k, pv = v, pt = together, pa = alone, pr = reference, ps = scratch)
         {
-            Attention.Heads(pq + 8, qStride, rows, pk + 128, pv + 128, stride, count, headDim, scale, ps, pt + 8, qStride);
+            Attention.Heads(pq + 8, qStride, rows, countStep, pk + 128, pv + 128, stride, count, headDim, scale, ps, pt + 8, qStride);
             for (int r = 0; r < rows; r++)
             {
-                Attention.Head(pq + 8 + r * qStride, pk + 128, pv + 128, stride, count + r, headDim, scale, ps, pa);
-                Attention.HeadScalar(pq + 8 + r * qStride, pk + 128, pv + 128, stride, count + r, headDim, scale, pr);
+                Attention.Head(pq + 8 + r * qStride, pk + 128, pv + 128, stride, count + r * countStep, headDim, scale, ps, pa);
+                Attention.HeadScalar(pq + 8 + r * qStride, pk + 128, pv + 128, stride, count + r * countStep, headDim, scale, pr);
                 for (int i = 0; i < headDim; i++)
                 {
                     Assert.Equal(alone[i], together[8 + r * qStride + i]);
