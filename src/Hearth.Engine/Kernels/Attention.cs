@@ -39,7 +39,7 @@ internal static unsafe class Attention
     /// vector prefix max), one vector exp, and last the sequential F16 accumulation. Every position still gets
     /// exactly the rescale and weight that the one-position-at-a-time online softmax gives it.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit] // every stackalloc is written before it is read
     public static void Heads(float* q, long qStride, int rows, int countStep, float* keys, float* values, long stride, int count,
         int headDim, float scale, float* scratch, float* output, long outStride)
     {
