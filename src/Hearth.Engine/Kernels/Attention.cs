@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Hearth.Engine.Kernels;
 
 /// <summary>
-/// Scaled dot-product attention of one query head over the first <c>count</c> cached positions, computed the way
+/// Scaled dot-product attention of query heads over the first <c>count</c> cached positions, computed the way
 /// llama.cpp's CPU flash attention does over its default F16 KV cache, so logits match it closely:
 /// keys and values hold F16 values (stored as floats, already rounded by <see cref="RoundToHalf(float*, int)"/>),
 /// the query is rounded to F16 before the q.k dot products, softmax is online (one pass, rescaling when a new
@@ -32,8 +32,9 @@ internal static unsafe class Attention
     /// Up to <see cref="MaxRows"/> query rows over the same keys and values: row r (query <c>q + r * qStride</c>,
     /// output <c>output + r * outStride</c>) sees positions 0..count-1+r*countStep: countStep 1 for consecutive
     /// prompt tokens of one head, 0 for heads sharing a KV head (GQA). The rows share every key and value load and
-    /// their F16 accumulations (each a chain of dependent roundings) run side by side. <paramref name="scratch"/> holds 2 x rows x headDim floats.
-    /// headDim must be a multiple of 8 for the vector path; other sizes take <see cref="HeadScalar"/>.
+    /// their F16 accumulations (each a chain of dependent roundings) run side by side; each row's result is the
+    /// same bit for bit as alone. <paramref name="scratch"/> holds 2 x rows x headDim floats. headDim must be a
+    /// multiple of 8 for the vector path; other sizes take <see cref="HeadScalar"/>.
     /// The positions are taken in blocks of eight: each row's scores first (eight independent dot products, each
     /// summed as ggml's F16 dot sums it, see <see cref="Dots"/>), its running maximum before each position (a
     /// vector prefix max), one vector exp, and last the sequential F16 accumulation. Every position still gets

@@ -44,7 +44,7 @@ public sealed unsafe class InferenceState : IDisposable
         }
         _logits = GC.AllocateUninitializedArray<float>(c.VocabSize, pinned: true);
 
-        // Scratch, carved out of one pinned block: activations for a batch of tokens, and one attention score row per thread.
+        // Scratch, carved out of one pinned block: activations for a batch of tokens, and attention scratch per thread.
         int qDim = c.HeadCount * c.HeadDim;
         long[] sizes =
         [
