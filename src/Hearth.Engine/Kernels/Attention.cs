@@ -104,52 +104,47 @@ internal static unsafe class Attention
                 rises |= rise.ExtractMostSignificantBits();
             }
 
+            // A position with a new maximum (for any row) first rescales what was accumulated (by 1, exactly, for
+            // the other rows); then every row adds its weighted value (weight 1 at its own new maximum).
             float* v = values + b * stride;
             if (headDim == 8 && rows == 1)
             {
                 for (int j = 0; j < n; j++, v += stride)
                 {
-                    var vv = Vector256.Load(v);
                     if ((rises & (1u << j)) != 0)
                     {
-                        a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(weights[j]), RoundToHalfAccumulator(a0 * Vector256.Create(rescales[j]))));
-                        s0 = s0 * rescales[j] + weights[j];
+                        a0 = RoundToHalfAccumulator(a0 * Vector256.Create(rescales[j]));
+                        s0 *= rescales[j];
                     }
-                    else
-                    {
-                        a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(weights[j]), a0));
-                        s0 += weights[j];
-                    }
+                    a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(Vector256.Load(v), Vector256.Create(weights[j]), a0));
+                    s0 += weights[j];
                 }
             }
             else if (headDim == 8)
             {
                 for (int j = 0; j < n; j++, v += stride)
                 {
-                    var vv = Vector256.Load(v);
                     float* m = rescales + j, w = weights + j;
                     if ((rises & (1u << j)) != 0)
                     {
-                        a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), RoundToHalfAccumulator(a0 * Vector256.Create(m[0]))));
-                        a1 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), RoundToHalfAccumulator(a1 * Vector256.Create(m[Block]))));
-                        a2 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), RoundToHalfAccumulator(a2 * Vector256.Create(m[2 * Block]))));
-                        a3 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), RoundToHalfAccumulator(a3 * Vector256.Create(m[3 * Block]))));
-                        s0 = s0 * m[0] + w[0];
-                        s1 = s1 * m[Block] + w[Block];
-                        s2 = s2 * m[2 * Block] + w[2 * Block];
-                        s3 = s3 * m[3 * Block] + w[3 * Block];
+                        a0 = RoundToHalfAccumulator(a0 * Vector256.Create(m[0]));
+                        a1 = RoundToHalfAccumulator(a1 * Vector256.Create(m[Block]));
+                        a2 = RoundToHalfAccumulator(a2 * Vector256.Create(m[2 * Block]));
+                        a3 = RoundToHalfAccumulator(a3 * Vector256.Create(m[3 * Block]));
+                        s0 *= m[0];
+                        s1 *= m[Block];
+                        s2 *= m[2 * Block];
+                        s3 *= m[3 * Block];
                     }
-                    else
-                    {
-                        a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), a0));
-                        a1 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), a1));
-                        a2 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), a2));
-                        a3 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), a3));
-                        s0 += w[0];
-                        s1 += w[Block];
-                        s2 += w[2 * Block];
-                        s3 += w[3 * Block];
-                    }
+                    var vv = Vector256.Load(v);
+                    a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), a0));
+                    a1 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), a1));
+                    a2 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), a2));
+                    a3 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), a3));
+                    s0 += w[0];
+                    s1 += w[Block];
+                    s2 += w[2 * Block];
+                    s3 += w[3 * Block];
                 }
             }
             else
@@ -157,22 +152,20 @@ internal static unsafe class Attention
                 for (int j = 0; j < n; j++, v += stride)
                     for (int r = 0; r < rows; r++)
                     {
-                        float m = rescales[r * Block + j], w = weights[r * Block + j];
-                        var vw = Vector256.Create(w);
                         float* ar = acc + r * headDim;
                         if ((rises & (1u << j)) != 0)
                         {
+                            float m = rescales[r * Block + j];
                             var vm = Vector256.Create(m);
                             for (int i = 0; i < headDim; i += 8)
-                                Vector256.Store(RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, RoundToHalfAccumulator(Vector256.Load(ar + i) * vm))), ar + i);
-                            sums[r] = sums[r] * m + w;
+                                Vector256.Store(RoundToHalfAccumulator(Vector256.Load(ar + i) * vm), ar + i);
+                            sums[r] *= m;
                         }
-                        else
-                        {
-                            for (int i = 0; i < headDim; i += 8)
-                                Vector256.Store(RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, Vector256.Load(ar + i))), ar + i);
-                            sums[r] += w;
-                        }
+                        float w = weights[r * Block + j];
+                        var vw = Vector256.Create(w);
+                        for (int i = 0; i < headDim; i += 8)
+                            Vector256.Store(RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, Vector256.Load(ar + i))), ar + i);
+                        sums[r] += w;
                     }
             }
         }
