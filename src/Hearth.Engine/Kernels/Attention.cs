@@ -62,6 +62,13 @@ internal static unsafe class Attention
         float* rescales = stackalloc float[2 * MaxRows * Block], weights = rescales + MaxRows * Block;
         var maxima = stackalloc Vector256<float>[MaxRows]; // each row's running maximum, in every lane
         float* sums = stackalloc float[MaxRows];
+        // The elements past headDim & ~31, which ggml sums in double one after another: each row's query widened
+        // once, and each block's keys transposed (element d of the eight positions side by side) and widened once
+        // for all rows.
+        int np = headDim & ~31, tail = headDim - np;
+        double* qd = stackalloc double[MaxRows * 24], kd = stackalloc double[Block * 24];
+        for (int r = 0; r < rows; r++)
+            for (int d = 0; d < tail; d++) qd[r * 24 + d] = qh[r * headDim + np + d];
         for (int r = 0; r < MaxRows; r++)
         {
             maxima[r] = Vector256.Create(float.NegativeInfinity);
@@ -86,10 +93,12 @@ internal static unsafe class Attention
             float* k1 = n > 1 ? k + stride : k, k2 = n > 2 ? k + 2 * stride : k, k3 = n > 3 ? k + 3 * stride : k,
                 k4 = n > 4 ? k + 4 * stride : k, k5 = n > 5 ? k + 5 * stride : k, k6 = n > 6 ? k + 6 * stride : k,
                 k7 = n > 7 ? k + 7 * stride : k;
+            for (int c = 0; c < tail; c += 8)
+                TransposeWiden(k + np + c, k1 + np + c, k2 + np + c, k3 + np + c, k4 + np + c, k5 + np + c, k6 + np + c, k7 + np + c, kd + c * 8);
             uint rises = 0;
             for (int r = 0; r < rows; r++)
             {
-                var scores = Dots(qh + r * headDim, headDim, k, k1, k2, k3, k4, k5, k6, k7) * vscale;
+                var scores = Dots(qh + r * headDim, np, qd + r * 24, kd, tail, k, k1, k2, k3, k4, k5, k6, k7) * vscale;
                 var visible = Vector256.LessThan(lane, Vector256.Create(count + r * countStep - b)).AsSingle();
                 scores = Vector256.ConditionalSelect(visible, scores, Vector256.Create(float.NegativeInfinity));
                 // The running maximum before each position: a position above it rescales by e^(before - s) and
@@ -270,13 +279,15 @@ internal static unsafe class Attention
 
     /// <summary>
     /// The dot products of q with eight key rows, each as ggml's AVX F16 dot forms it (the F16 x F16 products are
-    /// exact in float): the first headDim &amp; ~31 elements in four 8-lane float FMA accumulators reduced as
-    /// GGML_F32x8_REDUCE does, the rest summed in double, rounded to float once at the end.
+    /// exact in float): the first np (headDim &amp; ~31) elements in four 8-lane float FMA accumulators reduced as
+    /// GGML_F32x8_REDUCE does, then the remaining <paramref name="tail"/> products added one by one in double (exact
+    /// there too), rounded to float once at the end. <paramref name="qd"/> holds q's tail widened;
+    /// <paramref name="kd"/> the keys' tails from <see cref="TransposeWiden"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<float> Dots(float* q, int n, float* k0, float* k1, float* k2, float* k3, float* k4, float* k5, float* k6, float* k7)
+    static Vector256<float> Dots(float* q, int np, double* qd, double* kd, int tail, float* k0, float* k1, float* k2, float* k3, float* k4,
+        float* k5, float* k6, float* k7)
     {
-        int np = n & ~31;
         var lo = Vector256<double>.Zero;
         var hi = Vector256<double>.Zero;
         if (np > 0)
@@ -285,12 +296,47 @@ internal static unsafe class Attention
                 SimdPart(q, k4, np), SimdPart(q, k5, np), SimdPart(q, k6, np), SimdPart(q, k7, np));
             (lo, hi) = Vector256.Widen(f);
         }
-        if (np < n)
+        for (int d = 0; d < tail; d++, kd += 8)
         {
-            lo += SumTransposed(DoublePart(q, k0, np, n), DoublePart(q, k1, np, n), DoublePart(q, k2, np, n), DoublePart(q, k3, np, n));
-            hi += SumTransposed(DoublePart(q, k4, np, n), DoublePart(q, k5, np, n), DoublePart(q, k6, np, n), DoublePart(q, k7, np, n));
+            var qv = Vector256.Create(qd[d]);
+            lo = Vector256.FusedMultiplyAdd(qv, Vector256.Load(kd), lo);
+            hi = Vector256.FusedMultiplyAdd(qv, Vector256.Load(kd + 4), hi);
         }
         return Vector256.Narrow(lo, hi);
+    }
+
+    /// <summary>
+    /// Eight floats from each of eight rows, transposed and widened: element d of row j goes to kd[d * 8 + j].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void TransposeWiden(float* r0, float* r1, float* r2, float* r3, float* r4, float* r5, float* r6, float* r7, double* kd)
+    {
+        Vector256<float> a0 = Vector256.Load(r0), a1 = Vector256.Load(r1), a2 = Vector256.Load(r2), a3 = Vector256.Load(r3),
+            a4 = Vector256.Load(r4), a5 = Vector256.Load(r5), a6 = Vector256.Load(r6), a7 = Vector256.Load(r7);
+        var t0 = Avx.UnpackLow(a0, a1); var t1 = Avx.UnpackHigh(a0, a1);
+        var t2 = Avx.UnpackLow(a2, a3); var t3 = Avx.UnpackHigh(a2, a3);
+        var t4 = Avx.UnpackLow(a4, a5); var t5 = Avx.UnpackHigh(a4, a5);
+        var t6 = Avx.UnpackLow(a6, a7); var t7 = Avx.UnpackHigh(a6, a7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Store(Avx.Permute2x128(u0, u4, 0x20), kd);
+        Store(Avx.Permute2x128(u1, u5, 0x20), kd + 8);
+        Store(Avx.Permute2x128(u2, u6, 0x20), kd + 16);
+        Store(Avx.Permute2x128(u3, u7, 0x20), kd + 24);
+        Store(Avx.Permute2x128(u0, u4, 0x31), kd + 32);
+        Store(Avx.Permute2x128(u1, u5, 0x31), kd + 40);
+        Store(Avx.Permute2x128(u2, u6, 0x31), kd + 48);
+        Store(Avx.Permute2x128(u3, u7, 0x31), kd + 56);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(Vector256<float> column, double* to)
+    {
+        var (lo, hi) = Vector256.Widen(column);
+        Vector256.Store(lo, to);
+        Vector256.Store(hi, to + 4);
     }
 
     /// <summary>ggml's four FMA accumulators over the first np (a multiple of 32) elements, folded as its reduce folds them.</summary>
@@ -324,25 +370,4 @@ internal static unsafe class Attention
         return Avx.HorizontalAdd(Avx.HorizontalAdd(c04, c15), Avx.HorizontalAdd(c26, c37));
     }
 
-    /// <summary>The products of elements np..n-1 (exact in float) summed in double, four partial sums.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<double> DoublePart(float* q, float* k, int np, int n)
-    {
-        var acc = Vector256<double>.Zero;
-        for (int i = np; i < n; i += 8)
-        {
-            var (lo, hi) = Vector256.Widen(Vector256.Load(q + i) * Vector256.Load(k + i));
-            acc += lo + hi;
-        }
-        return acc;
-    }
-
-    /// <summary>The horizontal sums of four double vectors as the lanes of one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector256<double> SumTransposed(Vector256<double> d0, Vector256<double> d1, Vector256<double> d2, Vector256<double> d3)
-    {
-        var h01 = Avx.HorizontalAdd(d0, d1); // [d0 01, d1 01, d0 23, d1 23]
-        var h23 = Avx.HorizontalAdd(d2, d3);
-        return Avx.Permute2x128(h01, h23, 0x20) + Avx.Permute2x128(h01, h23, 0x31);
-    }
 }
