@@ -44,6 +44,7 @@ internal static unsafe class Attention
     public static void Heads(float* q, long qStride, int rows, int countStep, float* keys, float* values, long stride, int count,
         int headDim, float scale, float* scratch, float* output, long outStride)
     {
+        System.Diagnostics.Debug.Assert(rows is >= 1 and <= MaxRows && countStep is 0 or 1);
         if (!Vector256.IsHardwareAccelerated || !Avx2.IsSupported || headDim % 8 != 0)
         {
             for (int r = 0; r < rows; r++)
@@ -216,8 +217,9 @@ internal static unsafe class Attention
     public static void HeadScalar(float* q, float* keys, float* values, long stride, int count, int headDim, float scale,
         float* output)
     {
-        var qh = new float[headDim];
-        var acc = new float[headDim];
+        Span<float> qh = stackalloc float[headDim]; // (allocation-free: also the path of CPUs without AVX2)
+        Span<float> acc = stackalloc float[headDim];
+        acc.Clear();
         for (int i = 0; i < headDim; i++) qh[i] = (float)(Half)q[i];
         float sum = 0, max = float.NegativeInfinity;
         for (int t = 0; t < count; t++)
