@@ -186,7 +186,8 @@ public sealed unsafe class TransformerModel : IDisposable
     /// striped over the threads; each thread has its own scratch. Consecutive rows of a block that extend one cache
     /// at consecutive positions (a prompt's tokens) go through <see cref="Attention.Heads"/> together, one head at
     /// a time; a row on its own (decode) goes through it with the item's heads together. Either way the rows of
-    /// one call share their key and value loads. Heads are grouped only while that leaves two items per thread.
+    /// one call share their key and value loads. Heads are grouped in equal chunks (a divisor of the group size),
+    /// and only while that leaves two items per thread.
     /// </summary>
     readonly struct AttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, float* output, float* scratch,
         int n) : IComputeJob
@@ -198,7 +199,7 @@ public sealed unsafe class TransformerModel : IDisposable
             float scale = 1f / MathF.Sqrt(hd);
             float* myScratch = scratch + thread * 2 * maxRows * hd;
             int blocks = (n + maxRows - 1) / maxRows, chunk = Math.Min(maxRows, group);
-            while (chunk > 1 && blocks * c.HeadCountKv * ((group + chunk - 1) / chunk) < 2 * threadCount) chunk--;
+            while (chunk > 1 && (group % chunk != 0 || blocks * c.HeadCountKv * (group / chunk) < 2 * threadCount)) chunk--;
             int chunksPerKvHead = (group + chunk - 1) / chunk, chunks = c.HeadCountKv * chunksPerKvHead;
             for (int item = thread; item < blocks * chunks; item += threadCount)
             {
