@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Hearth.Engine.Kernels;
 
 /// <summary>
-/// Scaled dot-product attention of one query head over the first <c>count</c> cached positions, computed the way
+/// Scaled dot-product attention of query heads over the first <c>count</c> cached positions, computed the way
 /// llama.cpp's CPU flash attention does over its default F16 KV cache, so logits match it closely:
 /// keys and values hold F16 values (stored as floats, already rounded by <see cref="RoundToHalf(float*, int)"/>),
 /// the query is rounded to F16 before the q.k dot products, softmax is online (one pass, rescaling when a new
@@ -14,50 +15,214 @@ namespace Hearth.Engine.Kernels;
 /// </summary>
 internal static unsafe class Attention
 {
+    /// <summary>Positions whose scores one step of <see cref="Heads"/> computes together.</summary>
+    const int Block = 8;
+
+    /// <summary>Query rows one call of <see cref="Heads"/> takes at most.</summary>
+    public const int MaxRows = 4;
+
     /// <summary>
-    /// <paramref name="scratch"/> holds 2 x headDim floats. headDim must be a multiple of 8 for the vector path;
-    /// other sizes take <see cref="HeadScalar"/>. A <paramref name="softcap"/> other than 0 bends every score to
-    /// softcap * tanh(score / softcap) (gemma2), folded into the scale as ggml does.
+    /// One query row: <see cref="Heads"/> with rows = 1. <paramref name="scratch"/> holds 2 x headDim floats.
     /// </summary>
     public static void Head(float* q, float* keys, float* values, long stride, int count, int headDim, float scale,
-        float* scratch, float* output, float softcap = 0)
+        float* scratch, float* output, float softcap = 0) =>
+        Heads(q, 0, 1, 0, keys, values, stride, count, headDim, scale, scratch, output, 0, softcap);
+
+    /// <summary>
+    /// Up to <see cref="MaxRows"/> query rows over the same keys and values: row r (query <c>q + r * qStride</c>,
+    /// output <c>output + r * outStride</c>) sees positions 0..count-1+r*countStep: countStep 1 for consecutive
+    /// prompt tokens of one head, 0 for heads sharing a KV head (GQA). The rows share every key and value load and
+    /// their F16 accumulations (each a chain of dependent roundings) run side by side; each row's result is the
+    /// same bit for bit as alone. <paramref name="scratch"/> holds 2 x rows x headDim floats. headDim must be a
+    /// multiple of 8 for the vector path; other sizes take <see cref="HeadScalar"/>.
+    /// The positions are taken in blocks of eight: each row's scores first (eight independent dot products, each
+    /// summed as ggml's F16 dot sums it, see <see cref="Dots"/>), its running maximum before each position (a
+    /// vector prefix max), one vector exp, and last the sequential F16 accumulation. Every position still gets
+    /// exactly the rescale and weight that the one-position-at-a-time online softmax gives it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit] // every stackalloc is written before it is read
+    /// A <paramref name="softcap"/> other than 0 bends every score to softcap * tanh(score / softcap) (gemma2), the
+    /// division folded into the scale as ggml does.
+    public static void Heads(float* q, long qStride, int rows, int countStep, float* keys, float* values, long stride, int count,
+        int headDim, float scale, float* scratch, float* output, long outStride, float softcap = 0)
     {
-        if (!Vector256.IsHardwareAccelerated || headDim % 8 != 0)
+        System.Diagnostics.Debug.Assert(rows is >= 1 and <= MaxRows && countStep is 0 or 1);
+        if (!Vector256.IsHardwareAccelerated || !Avx2.IsSupported || headDim % 8 != 0)
         {
-            HeadScalar(q, keys, values, stride, count, headDim, scale, output, softcap);
+            for (int r = 0; r < rows; r++)
+                HeadScalar(q + r * qStride, keys, values, stride, count + r * countStep, headDim, scale, output + r * outStride, softcap);
             return;
         }
-        if (softcap != 0) scale /= softcap;
-        float* qh = scratch, acc = scratch + headDim;
-        for (int i = 0; i < headDim; i += 8)
-        {
-            Vector256.Store(RoundToHalf(Vector256.Load(q + i)), qh + i);
-            Vector256.Store(Vector256<float>.Zero, acc + i);
-        }
-        float sum = 0, max = float.NegativeInfinity;
-        for (int t = 0; t < count; t++)
-        {
-            float s = Dot(qh, keys + t * stride, headDim) * scale;
-            if (softcap != 0) s = softcap * MathF.Tanh(s);
-            float vs = 1;
-            if (s > max)
-            {
-                // A new maximum: rescale what was accumulated so far.
-                float ms = (float)Math.Exp(max - s);
-                max = s;
-                sum *= ms;
-                var vms = Vector256.Create(ms);
-                for (int i = 0; i < headDim; i += 8) Vector256.Store(RoundToHalf(Vector256.Load(acc + i) * vms), acc + i);
-            }
-            else vs = (float)Math.Exp(s - max);
-            var vvs = Vector256.Create(vs);
-            float* v = values + t * stride;
+        float* qh = scratch, acc = scratch + rows * headDim;
+        for (int r = 0; r < rows; r++)
             for (int i = 0; i < headDim; i += 8)
-                Vector256.Store(RoundToHalf(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vvs, Vector256.Load(acc + i))), acc + i);
-            sum += vs;
+            {
+                Vector256.Store(RoundToHalf(Vector256.Load(q + r * qStride + i)), qh + r * headDim + i);
+                Vector256.Store(Vector256<float>.Zero, acc + r * headDim + i);
+            }
+        // Per row and position of a block: the factor rescaling what was accumulated before it (1 unless a new
+        // maximum), and its weight (1 at a new maximum, 0 past the row's last position).
+        float* rescales = stackalloc float[2 * MaxRows * Block], weights = rescales + MaxRows * Block;
+        var maxima = stackalloc Vector256<float>[MaxRows]; // each row's running maximum, in every lane
+        float* sums = stackalloc float[MaxRows];
+        // The elements past headDim & ~31, which ggml sums in double one after another: each row's query widened
+        // once, and each block's keys transposed (element d of the eight positions side by side) and widened once
+        // for all rows.
+        int np = headDim & ~31, tail = headDim - np;
+        double* qd = stackalloc double[MaxRows * 24], kd = stackalloc double[Block * 24];
+        for (int r = 0; r < rows; r++)
+            for (int d = 0; d < tail; d++) qd[r * 24 + d] = qh[r * headDim + np + d];
+        for (int r = 0; r < MaxRows; r++)
+        {
+            maxima[r] = Vector256.Create(float.NegativeInfinity);
+            sums[r] = 0;
+            // Rows a 4-row pass runs beyond the real ones: nothing to add.
+            Vector256.Store(Vector256<float>.One, rescales + r * Block);
+            Vector256.Store(Vector256<float>.Zero, weights + r * Block);
         }
-        var inverse = Vector256.Create(1f / sum);
-        for (int i = 0; i < headDim; i += 8) Vector256.Store(Vector256.Load(acc + i) * inverse, output + i);
+        var vscale = Vector256.Create(softcap != 0 ? scale / softcap : scale);
+        var vcap = Vector256.Create(softcap);
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var a0 = Vector256<float>.Zero; // headDim 8: the accumulators stay in registers
+        var a1 = Vector256<float>.Zero;
+        var a2 = Vector256<float>.Zero;
+        var a3 = Vector256<float>.Zero;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int total = count + (rows - 1) * countStep;
+        for (int b = 0; b < total; b += Block)
+        {
+            int n = Math.Min(Block, total - b);
+            float* k = keys + b * stride;
+            // Rows past the end of a short last block reuse the block's first row; their lanes are masked off.
+            float* k1 = n > 1 ? k + stride : k, k2 = n > 2 ? k + 2 * stride : k, k3 = n > 3 ? k + 3 * stride : k,
+                k4 = n > 4 ? k + 4 * stride : k, k5 = n > 5 ? k + 5 * stride : k, k6 = n > 6 ? k + 6 * stride : k,
+                k7 = n > 7 ? k + 7 * stride : k;
+            for (int c = 0; c < tail; c += 8)
+                TransposeWiden(k + np + c, k1 + np + c, k2 + np + c, k3 + np + c, k4 + np + c, k5 + np + c, k6 + np + c, k7 + np + c, kd + c * 8);
+            uint rises = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                var scores = Dots(qh + r * headDim, np, qd + r * 24, kd, tail, k, k1, k2, k3, k4, k5, k6, k7) * vscale;
+                if (softcap != 0) scores = vcap * Tanh(scores);
+                var visible = Vector256.LessThan(lane, Vector256.Create(count + r * countStep - b)).AsSingle();
+                scores = Vector256.ConditionalSelect(visible, scores, Vector256.Create(float.NegativeInfinity));
+                // The running maximum before each position: a position above it rescales by e^(before - s) and
+                // weighs 1, any other weighs e^(s - before). Either way the factor is e^(min - max) of the two.
+                var inclusive = PrefixMax(scores);
+                var before = Vector256.MaxNative(ShiftUp(inclusive, 1), maxima[r]);
+                maxima[r] = Vector256.MaxNative(Avx2.PermuteVar8x32(inclusive, Vector256.Create(7)), maxima[r]);
+                var rise = Vector256.GreaterThan(scores, before);
+                var e = VectorExp.Exp(Vector256.MinNative(scores, before) - Vector256.MaxNative(scores, before));
+                Vector256.Store(Vector256.ConditionalSelect(rise, e, Vector256<float>.One), rescales + r * Block);
+                Vector256.Store(Vector256.ConditionalSelect(rise, Vector256<float>.One, e & visible), weights + r * Block);
+                rises |= rise.ExtractMostSignificantBits();
+            }
+
+            // A position with a new maximum (for any row) first rescales what was accumulated (by 1, exactly, for
+            // the other rows); then every row adds its weighted value (weight 1 at its own new maximum).
+            float* v = values + b * stride;
+            if (headDim == 8 && rows == 1)
+            {
+                for (int j = 0; j < n; j++, v += stride)
+                {
+                    if ((rises & (1u << j)) != 0)
+                    {
+                        a0 = RoundToHalfAccumulator(a0 * Vector256.Create(rescales[j]));
+                        s0 *= rescales[j];
+                    }
+                    a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(Vector256.Load(v), Vector256.Create(weights[j]), a0));
+                    s0 += weights[j];
+                }
+            }
+            else if (headDim == 8)
+            {
+                for (int j = 0; j < n; j++, v += stride)
+                {
+                    float* m = rescales + j, w = weights + j;
+                    if ((rises & (1u << j)) != 0)
+                    {
+                        a0 = RoundToHalfAccumulator(a0 * Vector256.Create(m[0]));
+                        a1 = RoundToHalfAccumulator(a1 * Vector256.Create(m[Block]));
+                        a2 = RoundToHalfAccumulator(a2 * Vector256.Create(m[2 * Block]));
+                        a3 = RoundToHalfAccumulator(a3 * Vector256.Create(m[3 * Block]));
+                        s0 *= m[0];
+                        s1 *= m[Block];
+                        s2 *= m[2 * Block];
+                        s3 *= m[3 * Block];
+                    }
+                    var vv = Vector256.Load(v);
+                    a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), a0));
+                    a1 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), a1));
+                    a2 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), a2));
+                    a3 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[3 * Block]), a3));
+                    s0 += w[0];
+                    s1 += w[Block];
+                    s2 += w[2 * Block];
+                    s3 += w[3 * Block];
+                }
+            }
+            else
+            {
+                for (int j = 0; j < n; j++, v += stride)
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* ar = acc + r * headDim;
+                        if ((rises & (1u << j)) != 0)
+                        {
+                            float m = rescales[r * Block + j];
+                            var vm = Vector256.Create(m);
+                            for (int i = 0; i < headDim; i += 8)
+                                Vector256.Store(RoundToHalfAccumulator(Vector256.Load(ar + i) * vm), ar + i);
+                            sums[r] *= m;
+                        }
+                        float w = weights[r * Block + j];
+                        var vw = Vector256.Create(w);
+                        for (int i = 0; i < headDim; i += 8)
+                            Vector256.Store(RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(Vector256.Load(v + i), vw, Vector256.Load(ar + i))), ar + i);
+                        sums[r] += w;
+                    }
+            }
+        }
+        if (headDim == 8)
+        {
+            Vector256.Store(a0, acc);
+            sums[0] = s0;
+            if (rows > 1) { Vector256.Store(a1, acc + 8); sums[1] = s1; }
+            if (rows > 2) { Vector256.Store(a2, acc + 16); sums[2] = s2; }
+            if (rows > 3) { Vector256.Store(a3, acc + 24); sums[3] = s3; }
+        }
+        for (int r = 0; r < rows; r++)
+        {
+            var inverse = Vector256.Create(1f / sums[r]);
+            for (int i = 0; i < headDim; i += 8)
+                Vector256.Store(Vector256.Load(acc + r * headDim + i) * inverse, output + r * outStride + i);
+        }
+    }
+
+    /// <summary>Lane i gets the largest of lanes 0..i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> PrefixMax(Vector256<float> x)
+    {
+        x = Vector256.MaxNative(x, ShiftUp(x, 1));
+        x = Vector256.MaxNative(x, ShiftUp(x, 2));
+        return Vector256.MaxNative(x, ShiftUp(x, 4));
+    }
+
+    /// <summary>tanh(x) = 1 - 2 / (e^2x + 1), which saturates cleanly at +-1 for large |x|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Tanh(Vector256<float> x)
+    {
+        var e = VectorExp.Exp(Vector256.MinNative(x + x, Vector256.Create(80f)));
+        return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
+    }
+
+    /// <summary>Lane i gets lane i - by (by = 1, 2 or 4), the first <paramref name="by"/> lanes -infinity.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> ShiftUp(Vector256<float> x, int by)
+    {
+        var index = by == 1 ? Vector256.Create(0, 0, 1, 2, 3, 4, 5, 6) : by == 2 ? Vector256.Create(0, 0, 0, 1, 2, 3, 4, 5) : Vector256.Create(0, 0, 0, 0, 0, 1, 2, 3);
+        var kept = by == 1 ? Vector256.Create(0, -1, -1, -1, -1, -1, -1, -1) : by == 2 ? Vector256.Create(0, 0, -1, -1, -1, -1, -1, -1) : Vector256.Create(0, 0, 0, 0, -1, -1, -1, -1);
+        return Vector256.ConditionalSelect(kept.AsSingle(), Avx2.PermuteVar8x32(x, index), Vector256.Create(float.NegativeInfinity));
     }
 
     /// <summary>The scalar reference of <see cref="Head"/>, with .NET's own <see cref="Half"/> conversions.</summary>
@@ -65,8 +230,9 @@ internal static unsafe class Attention
         float* output, float softcap = 0)
     {
         if (softcap != 0) scale /= softcap;
-        var qh = new float[headDim];
-        var acc = new float[headDim];
+        Span<float> qh = stackalloc float[headDim]; // (allocation-free: also the path of CPUs without AVX2)
+        Span<float> acc = stackalloc float[headDim];
+        acc.Clear();
         for (int i = 0; i < headDim; i++) qh[i] = (float)(Half)q[i];
         float sum = 0, max = float.NegativeInfinity;
         for (int t = 0; t < count; t++)
@@ -101,36 +267,123 @@ internal static unsafe class Attention
     }
 
     /// <summary>
-    /// Float to F16 precision without leaving float: normal halves keep 11 significant bits (round the 13 dropped
-    /// mantissa bits to nearest even); below 2^-14 halves are multiples of 2^-24, which adding and subtracting
-    /// 0.75 (whose ulp is 2^-24) rounds to. Magnitudes beyond the F16 range are not expected here.
+    /// Float to F16 precision without leaving float: adding and subtracting C = 1.5 x 2^(e+13), where 2^e is x's
+    /// binade (at least 2^-14, where F16 subnormals begin), rounds x to a multiple of C's ulp 2^(e-10), F16's
+    /// spacing there, ties to even (C is an even multiple of it); the sign goes back on for results that round to
+    /// zero. Magnitudes beyond the F16 range (65504) are not expected here.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> RoundToHalf(Vector256<float> x)
     {
         var u = x.AsUInt32();
-        var normal = (u + Vector256.Create(0x0FFFu) + ((u >> 13) & Vector256<uint>.One)) & Vector256.Create(0xFFFFE000u);
-        var abs = Vector256.Abs(x);
-        var tiny = (abs + Vector256.Create(0.75f)) - Vector256.Create(0.75f);
-        var sign = u & Vector256.Create(0x80000000u);
-        var subnormal = tiny.AsUInt32() | sign;
-        var isSubnormal = Vector256.LessThan(abs, Vector256.Create(6.103515625e-05f)).AsUInt32();
-        return Vector256.ConditionalSelect(isSubnormal, subnormal, normal).AsSingle();
+        var binade = Vector256.Max(u & Vector256.Create(0x7F800000u), Vector256.Create(113u << 23)); // 2^e, e >= -14
+        var c = (binade + Vector256.Create((13u << 23) | 0x00400000u)).AsSingle(); // 1.5 x 2^(e+13)
+        return (((x + c) - c).AsUInt32() | (u & Vector256.Create(0x80000000u))).AsSingle();
     }
 
-    /// <summary>q . k with the products (exact for F16 inputs) summed in double, as ggml's F16 dot rounds once at the end.</summary>
+    /// <summary>
+    /// <see cref="RoundToHalf(Vector256{float})"/> except that results rounding to zero are +0 whatever x's sign
+    /// (two operations fewer): for the attention accumulators, where the sign of a zero changes nothing downstream.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static float Dot(float* a, float* b, int n)
+    static Vector256<float> RoundToHalfAccumulator(Vector256<float> x)
     {
-        var acc0 = Vector256<double>.Zero;
-        var acc1 = Vector256<double>.Zero;
-        for (int i = 0; i < n; i += 8)
-        {
-            var p = Vector256.Load(a + i) * Vector256.Load(b + i);
-            var (lo, hi) = Vector256.Widen(p);
-            acc0 += lo;
-            acc1 += hi;
-        }
-        return (float)Vector256.Sum(acc0 + acc1);
+        var binade = Vector256.Max(x.AsUInt32() & Vector256.Create(0x7F800000u), Vector256.Create(113u << 23));
+        var c = (binade + Vector256.Create((13u << 23) | 0x00400000u)).AsSingle();
+        return (x + c) - c;
     }
+
+    /// <summary>
+    /// The dot products of q with eight key rows, each as ggml's AVX F16 dot forms it (the F16 x F16 products are
+    /// exact in float): the first np (headDim &amp; ~31) elements in four 8-lane float FMA accumulators reduced as
+    /// GGML_F32x8_REDUCE does, then the remaining <paramref name="tail"/> products added one by one in double (exact
+    /// there too), rounded to float once at the end. <paramref name="qd"/> holds q's tail widened;
+    /// <paramref name="kd"/> the keys' tails from <see cref="TransposeWiden"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Dots(float* q, int np, double* qd, double* kd, int tail, float* k0, float* k1, float* k2, float* k3, float* k4,
+        float* k5, float* k6, float* k7)
+    {
+        var lo = Vector256<double>.Zero;
+        var hi = Vector256<double>.Zero;
+        if (np > 0)
+        {
+            var f = ReduceTransposed(SimdPart(q, k0, np), SimdPart(q, k1, np), SimdPart(q, k2, np), SimdPart(q, k3, np),
+                SimdPart(q, k4, np), SimdPart(q, k5, np), SimdPart(q, k6, np), SimdPart(q, k7, np));
+            (lo, hi) = Vector256.Widen(f);
+        }
+        for (int d = 0; d < tail; d++, kd += 8)
+        {
+            var qv = Vector256.Create(qd[d]);
+            lo = Vector256.FusedMultiplyAdd(qv, Vector256.Load(kd), lo);
+            hi = Vector256.FusedMultiplyAdd(qv, Vector256.Load(kd + 4), hi);
+        }
+        return Vector256.Narrow(lo, hi);
+    }
+
+    /// <summary>
+    /// Eight floats from each of eight rows, transposed and widened: element d of row j goes to kd[d * 8 + j].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void TransposeWiden(float* r0, float* r1, float* r2, float* r3, float* r4, float* r5, float* r6, float* r7, double* kd)
+    {
+        Vector256<float> a0 = Vector256.Load(r0), a1 = Vector256.Load(r1), a2 = Vector256.Load(r2), a3 = Vector256.Load(r3),
+            a4 = Vector256.Load(r4), a5 = Vector256.Load(r5), a6 = Vector256.Load(r6), a7 = Vector256.Load(r7);
+        var t0 = Avx.UnpackLow(a0, a1); var t1 = Avx.UnpackHigh(a0, a1);
+        var t2 = Avx.UnpackLow(a2, a3); var t3 = Avx.UnpackHigh(a2, a3);
+        var t4 = Avx.UnpackLow(a4, a5); var t5 = Avx.UnpackHigh(a4, a5);
+        var t6 = Avx.UnpackLow(a6, a7); var t7 = Avx.UnpackHigh(a6, a7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Store(Avx.Permute2x128(u0, u4, 0x20), kd);
+        Store(Avx.Permute2x128(u1, u5, 0x20), kd + 8);
+        Store(Avx.Permute2x128(u2, u6, 0x20), kd + 16);
+        Store(Avx.Permute2x128(u3, u7, 0x20), kd + 24);
+        Store(Avx.Permute2x128(u0, u4, 0x31), kd + 32);
+        Store(Avx.Permute2x128(u1, u5, 0x31), kd + 40);
+        Store(Avx.Permute2x128(u2, u6, 0x31), kd + 48);
+        Store(Avx.Permute2x128(u3, u7, 0x31), kd + 56);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(Vector256<float> column, double* to)
+    {
+        var (lo, hi) = Vector256.Widen(column);
+        Vector256.Store(lo, to);
+        Vector256.Store(hi, to + 4);
+    }
+
+    /// <summary>ggml's four FMA accumulators over the first np (a multiple of 32) elements, folded as its reduce folds them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> SimdPart(float* q, float* k, int np)
+    {
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int i = 0; i < np; i += 32)
+        {
+            a0 = Vector256.FusedMultiplyAdd(Vector256.Load(q + i), Vector256.Load(k + i), a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.Load(q + i + 8), Vector256.Load(k + i + 8), a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.Load(q + i + 16), Vector256.Load(k + i + 16), a2);
+            a3 = Vector256.FusedMultiplyAdd(Vector256.Load(q + i + 24), Vector256.Load(k + i + 24), a3);
+        }
+        return (a0 + a2) + (a1 + a3);
+    }
+
+    /// <summary>
+    /// The horizontal sums of eight vectors as the lanes of one, each in GGML_F32x8_REDUCE's order: lanes i and
+    /// i+4 first, then ((0+1) + (2+3)).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> ReduceTransposed(Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3,
+        Vector256<float> p4, Vector256<float> p5, Vector256<float> p6, Vector256<float> p7)
+    {
+        // c04 = [p0 lo + p0 hi | p4 lo + p4 hi], and so on.
+        var c04 = Avx.Permute2x128(p0, p4, 0x20) + Avx.Permute2x128(p0, p4, 0x31);
+        var c15 = Avx.Permute2x128(p1, p5, 0x20) + Avx.Permute2x128(p1, p5, 0x31);
+        var c26 = Avx.Permute2x128(p2, p6, 0x20) + Avx.Permute2x128(p2, p6, 0x31);
+        var c37 = Avx.Permute2x128(p3, p7, 0x20) + Avx.Permute2x128(p3, p7, 0x31);
+        return Avx.HorizontalAdd(Avx.HorizontalAdd(c04, c15), Avx.HorizontalAdd(c26, c37));
+    }
+
 }

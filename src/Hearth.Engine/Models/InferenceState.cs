@@ -44,13 +44,13 @@ public sealed unsafe class InferenceState : IDisposable
         }
         _logits = GC.AllocateUninitializedArray<float>(c.VocabSize, pinned: true);
 
-        // Scratch, carved out of one pinned block: activations for a batch of tokens, and one attention score row per thread.
+        // Scratch, carved out of one pinned block: activations for a batch of tokens, and attention scratch per thread.
         int qDim = c.HeadCount * c.HeadDim;
         long[] sizes =
         [
             (long)_batch * c.EmbeddingLength, (long)_batch * c.EmbeddingLength, (long)_batch * qDim, (long)_batch * c.KvDim,
             (long)_batch * c.KvDim, (long)_batch * qDim, (long)_batch * c.FeedForwardLength, (long)_batch * c.FeedForwardLength,
-            (long)_batch * c.RopeDim, (long)model.Threads * 2 * c.HeadDim,
+            (long)_batch * c.RopeDim, (long)model.Threads * 2 * Attention.MaxRows * c.HeadDim,
         ];
         _buffers = GC.AllocateUninitializedArray<float>(checked((int)sizes.Sum()), pinned: true);
         float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffers));

@@ -201,26 +201,51 @@ public sealed unsafe class TransformerModel : IDisposable
         for (; i < count; i++) ys[i] += xs[i];
     }
 
-    /// <summary>One (row, head) pair per work item, striped over the threads; each thread has its own scratch.</summary>
+    /// <summary>
+    /// Work items are (block of up to <see cref="Attention.MaxRows"/> rows, up to as many heads of one KV head),
+    /// striped over the threads; each thread has its own scratch. Consecutive rows of a block that extend one cache
+    /// at consecutive positions (a prompt's tokens) go through <see cref="Attention.Heads"/> together, one head at
+    /// a time; a row on its own (decode) goes through it with the item's heads together. Either way the rows of
+    /// one call share their key and value loads. Heads are grouped in equal chunks (a divisor of the group size),
+    /// and only while that leaves two items per thread.
+    /// </summary>
     readonly struct AttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, float* output, float* scratch,
         int n) : IComputeJob
     {
         public void Execute(int thread, int threadCount)
         {
             int qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, group = c.GroupSize, hd = c.HeadDim;
-            float scale = c.AttentionScale;
+            const int maxRows = Attention.MaxRows;
+            float scale = c.AttentionScale, softcap = c.AttentionSoftcap;
+            // a sliding-window layer's row sees only the last `window` positions, its own included
             int window = c.IsSlidingLayer(layer) ? c.SlidingWindow : int.MaxValue;
-            float* myScratch = scratch + thread * 2 * hd;
-            for (int item = thread; item < n * c.HeadCount; item += threadCount)
+            float* myScratch = scratch + thread * 2 * maxRows * hd;
+            int blocks = (n + maxRows - 1) / maxRows, chunk = Math.Min(maxRows, group);
+            while (chunk > 1 && (group % chunk != 0 || blocks * c.HeadCountKv * (group / chunk) < 2 * threadCount)) chunk--;
+            int chunksPerKvHead = (group + chunk - 1) / chunk, chunks = c.HeadCountKv * chunksPerKvHead;
+            for (int item = thread; item < blocks * chunks; item += threadCount)
             {
-                int i = item / c.HeadCount, h = item % c.HeadCount;
-                int kvOffset = h / group * hd;
-                var cache = caches[i];
-                // a sliding-window layer sees only the last `window` positions, its own included
-                int first = Math.Max(0, positions[i] + 1 - window);
-                long skip = (long)first * kvDim;
-                Attention.Head(q + i * qDim + h * hd, cache.KeyCache(layer) + kvOffset + skip, cache.ValueCache(layer) + kvOffset + skip, kvDim,
-                    positions[i] + 1 - first, hd, scale, myScratch, output + i * qDim + h * hd, c.AttentionSoftcap);
+                int kvHead = item % chunks / chunksPerKvHead, firstHead = kvHead * group + item % chunksPerKvHead * chunk;
+                int headCount = Math.Min(chunk, (kvHead + 1) * group - firstHead), kvOffset = kvHead * hd;
+                int first = item / chunks * maxRows, end = Math.Min(n, first + maxRows);
+                for (int i = first; i < end;)
+                {
+                    int rows = 1;
+                    // rows of one prompt go together, unless a window makes their first positions differ
+                    while (window == int.MaxValue && i + rows < end && caches[i + rows] == caches[i] && positions[i + rows] == positions[i] + rows) rows++;
+                    var cache = caches[i];
+                    int start = Math.Max(0, positions[i] + 1 - window);
+                    long skip = (long)start * kvDim;
+                    float* keys = cache.KeyCache(layer) + kvOffset + skip, values = cache.ValueCache(layer) + kvOffset + skip;
+                    if (rows == 1)
+                        Attention.Heads(q + i * qDim + firstHead * hd, hd, headCount, 0, keys, values, kvDim, positions[i] + 1 - start, hd, scale, myScratch,
+                            output + i * qDim + firstHead * hd, hd, softcap);
+                    else
+                        for (int h = firstHead; h < firstHead + headCount; h++)
+                            Attention.Heads(q + i * qDim + h * hd, qDim, rows, 1, keys, values, kvDim, positions[i] + 1, hd, scale, myScratch,
+                                output + i * qDim + h * hd, qDim, softcap);
+                    i += rows;
+                }
             }
         }
     }

@@ -45,11 +45,31 @@ public unsafe class ElementwiseKernelTests
         for (int i = 0; i < x.Length; i++) Assert.Equal((float)(Half)x[i], y[i]);
     }
 
+    [Fact]
+    public void RoundToHalfMatchesHalfConversionBitForBit()
+    {
+        // Every 251st float bit pattern up to F16's largest value, both signs, and every tie between subnormal halves.
+        var x = new List<float>();
+        for (uint bits = 0; bits <= 0x477FE000u; bits += 251) { x.Add(BitConverter.UInt32BitsToSingle(bits)); x.Add(-BitConverter.UInt32BitsToSingle(bits)); }
+        for (int k = 1; k < 2048; k += 2) { x.Add(k * MathF.Pow(2, -25)); x.Add(-k * MathF.Pow(2, -25)); }
+        var y = x.ToArray();
+        fixed (float* p = y) Attention.RoundToHalf(p, y.Length);
+        for (int i = 0; i < y.Length; i++)
+            if (BitConverter.SingleToUInt32Bits(y[i]) != BitConverter.SingleToUInt32Bits((float)(Half)x[i]))
+                Assert.Fail($"{x[i]:R}: {y[i]:R}, expected {(float)(Half)x[i]:R}");
+    }
+
     [Theory]
     [InlineData(64, 1)]
     [InlineData(64, 37)]
     [InlineData(128, 300)]
     [InlineData(8, 5)]
+    [InlineData(8, 1)]
+    [InlineData(8, 8)]
+    [InlineData(8, 17)]
+    [InlineData(8, 300)]
+    [InlineData(16, 23)]
+    [InlineData(32, 130)]
     [InlineData(12, 9)] // not a multiple of 8: the scalar path
     public void AttentionHeadMatchesScalarReference(int headDim, int count)
     {
@@ -71,6 +91,48 @@ public unsafe class ElementwiseKernelTests
         for (int i = 0; i < headDim; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6f + 1e-3f * Math.Abs(expected[i]), $"[{i}] {actual[i]} vs {expected[i]}");
         // With one position attention returns that position's value row.
         if (count == 1) for (int i = 0; i < headDim; i++) Assert.Equal(v[128 + i], actual[i]);
+    }
+
+    [Theory]
+    [InlineData(8, 1, 2)]
+    [InlineData(8, 1, 4)]
+    [InlineData(8, 6, 3)]
+    [InlineData(8, 37, 4)]
+    [InlineData(16, 5, 4)]
+    [InlineData(64, 29, 4)]
+    [InlineData(128, 3, 2)]
+    [InlineData(12, 9, 3)] // the scalar path
+    [InlineData(8, 21, 4, 0)] // heads sharing a KV head: every row sees the same positions
+    [InlineData(64, 9, 3, 0)]
+    [InlineData(128, 40, 4, 0)]
+    public void AttentionRowsMatchOneRowAtATime(int headDim, int count, int rows, int countStep = 1)
+    {
+        const int stride = 3 * 128, qStride = 2 * 128;
+        int positions = count + (rows - 1) * countStep;
+        var q = Random(rows * qStride, 13, 2f);
+        var k = Random(positions * stride, 14, 2f);
+        var v = Random(positions * stride, 15);
+        fixed (float* pk = k) Attention.RoundToHalf(pk, k.Length);
+        fixed (float* pv = v) Attention.RoundToHalf(pv, v.Length);
+        var together = new float[rows * qStride];
+        var alone = new float[headDim];
+        var reference = new float[headDim];
+        var scratch = new float[2 * Attention.MaxRows * headDim];
+        float scale = 1f / MathF.Sqrt(headDim);
+        fixed (float* pq = q, pk = k, pv = v, pt = together, pa = alone, pr = reference, ps = scratch)
+        {
+            Attention.Heads(pq + 8, qStride, rows, countStep, pk + 128, pv + 128, stride, count, headDim, scale, ps, pt + 8, qStride);
+            for (int r = 0; r < rows; r++)
+            {
+                Attention.Head(pq + 8 + r * qStride, pk + 128, pv + 128, stride, count + r * countStep, headDim, scale, ps, pa);
+                Attention.HeadScalar(pq + 8 + r * qStride, pk + 128, pv + 128, stride, count + r * countStep, headDim, scale, pr);
+                for (int i = 0; i < headDim; i++)
+                {
+                    Assert.Equal(alone[i], together[8 + r * qStride + i]);
+                    Assert.True(Math.Abs(reference[i] - alone[i]) <= 1e-6f + 1e-3f * Math.Abs(reference[i]), $"row {r} [{i}] {alone[i]} vs {reference[i]}");
+                }
+            }
+        }
     }
 
     [Theory]
