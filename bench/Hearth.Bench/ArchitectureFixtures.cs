@@ -42,16 +42,12 @@ internal static class ArchitectureFixtures
         {
             string p = $"blk.{l}.";
             t.Norm(p + "attn_norm.weight", d);
-            t.Matrix(p + "attn_q.weight", d, heads * hd);
-            t.Matrix(p + "attn_k.weight", d, kv * hd);
-            t.Matrix(p + "attn_v.weight", d, kv * hd);
+            t.Qkv(p, d, heads * hd, kv * hd);
             t.Norm(p + "attn_q_norm.weight", hd);
             t.Norm(p + "attn_k_norm.weight", hd);
             t.Matrix(p + "attn_output.weight", heads * hd, d);
             t.Norm(p + "ffn_norm.weight", d);
-            t.Matrix(p + "ffn_gate.weight", d, ff);
-            t.Matrix(p + "ffn_up.weight", d, ff);
-            t.Matrix(p + "ffn_down.weight", ff, d);
+            t.GatedFeedForward(p, d, ff);
         }
         return w;
     }
@@ -100,15 +96,11 @@ internal static class ArchitectureFixtures
         {
             string p = $"blk.{l}.";
             t.Norm(p + "attn_norm.weight", d);
-            t.Matrix(p + "attn_q.weight", d, heads * hd);
-            t.Matrix(p + "attn_k.weight", d, kv * hd);
-            t.Matrix(p + "attn_v.weight", d, kv * hd);
+            t.Qkv(p, d, heads * hd, kv * hd);
             t.Matrix(p + "attn_output.weight", heads * hd, d);
             t.Norm(p + "post_attention_norm.weight", d);
             t.Norm(p + "ffn_norm.weight", d);
-            t.Matrix(p + "ffn_gate.weight", d, ff);
-            t.Matrix(p + "ffn_up.weight", d, ff);
-            t.Matrix(p + "ffn_down.weight", ff, d);
+            t.GatedFeedForward(p, d, ff);
             t.Norm(p + "post_ffw_norm.weight", d);
         }
         return w;
@@ -146,6 +138,22 @@ internal static class ArchitectureFixtures
             var bytes = new byte[length * 4];
             Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
             w.AddTensor(name, GgmlType.F32, [length], bytes);
+        }
+
+        /// <summary>Separate attn_q, attn_k and attn_v, drawn in that order.</summary>
+        public void Qkv(string layer, int d, int qDim, int kvDim)
+        {
+            Matrix(layer + "attn_q.weight", d, qDim);
+            Matrix(layer + "attn_k.weight", d, kvDim);
+            Matrix(layer + "attn_v.weight", d, kvDim);
+        }
+
+        /// <summary>ffn_gate, ffn_up and ffn_down, drawn in that order.</summary>
+        public void GatedFeedForward(string layer, int d, int ff)
+        {
+            Matrix(layer + "ffn_gate.weight", d, ff);
+            Matrix(layer + "ffn_up.weight", d, ff);
+            Matrix(layer + "ffn_down.weight", ff, d);
         }
 
         /// <summary>Norm weights around 1.</summary>
