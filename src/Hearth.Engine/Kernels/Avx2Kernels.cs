@@ -92,10 +92,21 @@ internal static unsafe class Avx2Kernels
             acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
                 Vector256.Create(dw * *(float*)a3), acc3);
         }
-        y[0] = Vector256.Sum(acc0);
-        y[yStride] = Vector256.Sum(acc1);
-        y[2 * yStride] = Vector256.Sum(acc2);
-        y[3 * yStride] = Vector256.Sum(acc3);
+        y[0] = HSum(acc0);
+        y[yStride] = HSum(acc1);
+        y[2 * yStride] = HSum(acc2);
+        y[3 * yStride] = HSum(acc3);
+    }
+
+    /// <summary>
+    /// The 8 lanes summed in ggml's order (hsum_float_8: high half + low half, then (0 + 2) + (1 + 3)), so batched
+    /// prompt rows give llama.cpp's own float results (its reference logits agree to ~1e-6).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float HSum(Vector256<float> x)
+    {
+        var r = x.GetUpper() + x.GetLower();
+        return (r.GetElement(0) + r.GetElement(2)) + (r.GetElement(1) + r.GetElement(3));
     }
 
     /// <summary>32 nibbles of a Q4_0 block as signed bytes q - 8, in element order.</summary>
@@ -151,10 +162,10 @@ internal static unsafe class Avx2Kernels
             acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
                 Vector256.Create(dw * *(float*)a3), acc3);
         }
-        y[0] = Vector256.Sum(acc0);
-        y[yStride] = Vector256.Sum(acc1);
-        y[2 * yStride] = Vector256.Sum(acc2);
-        y[3 * yStride] = Vector256.Sum(acc3);
+        y[0] = HSum(acc0);
+        y[yStride] = HSum(acc1);
+        y[2 * yStride] = HSum(acc2);
+        y[3 * yStride] = HSum(acc3);
     }
 
     static readonly Vector256<byte> BitSpread = Vector256.Create(
@@ -233,10 +244,10 @@ internal static unsafe class Avx2Kernels
             acc3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax, Avx2.Sign(Avx.LoadVector256((sbyte*)(a3 + 4)), qw))),
                 Vector256.Create(dw * *(float*)a3), acc3);
         }
-        y[0] = Vector256.Sum(acc0);
-        y[yStride] = Vector256.Sum(acc1);
-        y[2 * yStride] = Vector256.Sum(acc2);
-        y[3 * yStride] = Vector256.Sum(acc3);
+        y[0] = HSum(acc0);
+        y[yStride] = HSum(acc1);
+        y[2 * yStride] = HSum(acc2);
+        y[3 * yStride] = HSum(acc3);
     }
 
     // ---------------------------------------------------------------- K-quants, Q8_K activations
