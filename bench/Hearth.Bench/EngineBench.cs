@@ -114,7 +114,7 @@ internal static class EngineBench
             foreach (var s in states) s.Dispose();
         }
 
-        long kvBytes = 2L * c.BlockCount * context * c.KvDim * sizeof(float);
+        long kvBytes = 2L * c.BlockCount * context * c.KvDim * sizeof(ushort); // F16 K and V
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             bench = "engine",

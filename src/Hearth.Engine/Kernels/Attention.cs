@@ -7,10 +7,10 @@ namespace Hearth.Engine.Kernels;
 /// <summary>
 /// Scaled dot-product attention of query heads over the first <c>count</c> cached positions, computed the way
 /// llama.cpp's CPU flash attention does over its default F16 KV cache, so logits match it closely:
-/// keys and values hold F16 values (stored as floats, already rounded by <see cref="RoundToHalf(float*, int)"/>),
-/// the query is rounded to F16 before the q.k dot products, softmax is online (one pass, rescaling when a new
-/// maximum appears) and the weighted sum of values is accumulated in F16 precision.
-/// Keys and values are rows <c>stride</c> floats apart (one row per position, all KV heads side by side); the
+/// keys and values are F16 (<see cref="ToHalf"/> stores them, rounding as ggml's conversion does; widening them
+/// back to float is exact), the query is rounded to F16 before the q.k dot products, softmax is online (one pass,
+/// rescaling when a new maximum appears) and the weighted sum of values is accumulated in F16 precision.
+/// Keys and values are rows <c>stride</c> halves apart (one row per position, all KV heads side by side); the
 /// caller points them at its KV head.
 /// </summary>
 internal static unsafe class Attention
@@ -24,7 +24,7 @@ internal static unsafe class Attention
     /// <summary>
     /// One query row: <see cref="Heads"/> with rows = 1. <paramref name="scratch"/> holds 2 x headDim floats.
     /// </summary>
-    public static void Head(float* q, float* keys, float* values, long stride, int count, int headDim, float scale,
+    public static void Head(float* q, Half* keys, Half* values, long stride, int count, int headDim, float scale,
         float* scratch, float* output, float softcap = 0) =>
         Heads(q, 0, 1, 0, keys, values, stride, count, headDim, scale, scratch, output, 0, softcap);
 
@@ -38,12 +38,13 @@ internal static unsafe class Attention
     /// The positions are taken in blocks of eight: each row's scores first (eight independent dot products, each
     /// summed as ggml's F16 dot sums it, see <see cref="Dots"/>), its running maximum before each position (a
     /// vector prefix max), one vector exp, and last the sequential F16 accumulation. Every position still gets
-    /// exactly the rescale and weight that the one-position-at-a-time online softmax gives it.
+    /// exactly the rescale and weight that the one-position-at-a-time online softmax gives it. Each block's keys
+    /// and values are widened to floats once (on the stack), for all rows.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit] // every stackalloc is written before it is read
     /// A <paramref name="softcap"/> other than 0 bends every score to softcap * tanh(score / softcap) (gemma2), the
     /// division folded into the scale as ggml does.
-    public static void Heads(float* q, long qStride, int rows, int countStep, float* keys, float* values, long stride, int count,
+    public static void Heads(float* q, long qStride, int rows, int countStep, Half* keys, Half* values, long stride, int count,
         int headDim, float scale, float* scratch, float* output, long outStride, float softcap = 0)
     {
         System.Diagnostics.Debug.Assert(rows is >= 1 and <= MaxRows && countStep is 0 or 1);
@@ -64,6 +65,8 @@ internal static unsafe class Attention
         // maximum), and its weight (1 at a new maximum, 0 past the row's last position).
         float* rescales = stackalloc float[2 * MaxRows * Block], weights = rescales + MaxRows * Block;
         var maxima = stackalloc Vector256<float>[MaxRows]; // each row's running maximum, in every lane
+        // a block's keys and values widened to floats, headDim apart (headDim 8 reads its values straight from the cache)
+        float* kf = stackalloc float[(headDim == 8 ? 1 : 2) * Block * headDim], vf = kf + Block * headDim;
         float* sums = stackalloc float[MaxRows];
         // The elements past headDim & ~31, which ggml sums in double one after another: each row's query widened
         // once, and each block's keys transposed (element d of the eight positions side by side) and widened once
@@ -92,11 +95,13 @@ internal static unsafe class Attention
         for (int b = 0; b < total; b += Block)
         {
             int n = Math.Min(Block, total - b);
-            float* k = keys + b * stride;
+            Widen(keys + b * stride, stride, n, headDim, kf);
+            if (headDim != 8) Widen(values + b * stride, stride, n, headDim, vf);
+            float* k = kf;
             // Rows past the end of a short last block reuse the block's first row; their lanes are masked off.
-            float* k1 = n > 1 ? k + stride : k, k2 = n > 2 ? k + 2 * stride : k, k3 = n > 3 ? k + 3 * stride : k,
-                k4 = n > 4 ? k + 4 * stride : k, k5 = n > 5 ? k + 5 * stride : k, k6 = n > 6 ? k + 6 * stride : k,
-                k7 = n > 7 ? k + 7 * stride : k;
+            float* k1 = n > 1 ? k + headDim : k, k2 = n > 2 ? k + 2 * headDim : k, k3 = n > 3 ? k + 3 * headDim : k,
+                k4 = n > 4 ? k + 4 * headDim : k, k5 = n > 5 ? k + 5 * headDim : k, k6 = n > 6 ? k + 6 * headDim : k,
+                k7 = n > 7 ? k + 7 * headDim : k;
             for (int c = 0; c < tail; c += 8)
                 TransposeWiden(k + np + c, k1 + np + c, k2 + np + c, k3 + np + c, k4 + np + c, k5 + np + c, k6 + np + c, k7 + np + c, kd + c * 8);
             uint rises = 0;
@@ -120,23 +125,23 @@ internal static unsafe class Attention
 
             // A position with a new maximum (for any row) first rescales what was accumulated (by 1, exactly, for
             // the other rows); then every row adds its weighted value (weight 1 at its own new maximum).
-            float* v = values + b * stride;
+            Half* v8 = values + b * stride;
             if (headDim == 8 && rows == 1)
             {
-                for (int j = 0; j < n; j++, v += stride)
+                for (int j = 0; j < n; j++, v8 += stride)
                 {
                     if ((rises & (1u << j)) != 0)
                     {
                         a0 = RoundToHalfAccumulator(a0 * Vector256.Create(rescales[j]));
                         s0 *= rescales[j];
                     }
-                    a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(Vector256.Load(v), Vector256.Create(weights[j]), a0));
+                    a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(HalfToSingle(v8), Vector256.Create(weights[j]), a0));
                     s0 += weights[j];
                 }
             }
             else if (headDim == 8)
             {
-                for (int j = 0; j < n; j++, v += stride)
+                for (int j = 0; j < n; j++, v8 += stride)
                 {
                     float* m = rescales + j, w = weights + j;
                     if ((rises & (1u << j)) != 0)
@@ -150,7 +155,7 @@ internal static unsafe class Attention
                         s2 *= m[2 * Block];
                         s3 *= m[3 * Block];
                     }
-                    var vv = Vector256.Load(v);
+                    var vv = HalfToSingle(v8);
                     a0 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[0]), a0));
                     a1 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[Block]), a1));
                     a2 = RoundToHalfAccumulator(Vector256.FusedMultiplyAdd(vv, Vector256.Create(w[2 * Block]), a2));
@@ -163,7 +168,8 @@ internal static unsafe class Attention
             }
             else
             {
-                for (int j = 0; j < n; j++, v += stride)
+                float* v = vf;
+                for (int j = 0; j < n; j++, v += headDim)
                     for (int r = 0; r < rows; r++)
                     {
                         float* ar = acc + r * headDim;
@@ -226,7 +232,7 @@ internal static unsafe class Attention
     }
 
     /// <summary>The scalar reference of <see cref="Head"/>, with .NET's own <see cref="Half"/> conversions.</summary>
-    public static void HeadScalar(float* q, float* keys, float* values, long stride, int count, int headDim, float scale,
+    public static void HeadScalar(float* q, Half* keys, Half* values, long stride, int count, int headDim, float scale,
         float* output, float softcap = 0)
     {
         if (softcap != 0) scale /= softcap;
@@ -238,7 +244,7 @@ internal static unsafe class Attention
         for (int t = 0; t < count; t++)
         {
             double dot = 0;
-            for (int i = 0; i < headDim; i++) dot += qh[i] * (double)keys[t * stride + i];
+            for (int i = 0; i < headDim; i++) dot += qh[i] * (double)(float)keys[t * stride + i];
             float s = (float)dot * scale;
             if (softcap != 0) s = softcap * MathF.Tanh(s);
             float vs = 1;
@@ -250,7 +256,7 @@ internal static unsafe class Attention
                 for (int i = 0; i < headDim; i++) acc[i] = (float)(Half)(acc[i] * ms);
             }
             else vs = (float)Math.Exp(s - max);
-            for (int i = 0; i < headDim; i++) acc[i] = (float)(Half)MathF.FusedMultiplyAdd(values[t * stride + i], vs, acc[i]);
+            for (int i = 0; i < headDim; i++) acc[i] = (float)(Half)MathF.FusedMultiplyAdd((float)values[t * stride + i], vs, acc[i]);
             sum += vs;
         }
         float inverse = 1f / sum;
@@ -264,6 +270,55 @@ internal static unsafe class Attention
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - 8; i += 8) Vector256.Store(RoundToHalf(Vector256.Load(x + i)), x + i);
         for (; i < n; i++) x[i] = (float)(Half)x[i];
+    }
+
+    /// <summary>
+    /// Converts n floats to F16 (round to nearest, ties to even; beyond F16's range infinity), what ggml's F16 cache
+    /// stores: <see cref="RoundToHalf(Vector256{float})"/>, then the rounded float (an F16 value) scaled by 2^-112,
+    /// which moves F16's exponent bias into float's so that its upper bits are the F16's (subnormals included).
+    /// </summary>
+    public static void ToHalf(float* x, Half* y, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16)
+                Vector256.Store(Vector256.Narrow(HalfBits(Vector256.Load(x + i)), HalfBits(Vector256.Load(x + i + 8))), (ushort*)(y + i));
+        for (; i < n; i++) y[i] = (Half)x[i];
+    }
+
+    /// <summary>Eight floats' F16 bit patterns, one per 32-bit lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<uint> HalfBits(Vector256<float> x)
+    {
+        var r = RoundToHalf(x);
+        // past F16's largest value (65504) the conversion gives infinity; NaN stays NaN (the comparison is false)
+        r = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Abs(r), Vector256.Create(65504f)),
+            Vector256.Create(float.PositiveInfinity) | (r & Vector256.Create(-0f)), r);
+        var u = (r * Vector256.Create(0x07800000u).AsSingle()).AsUInt32(); // x 2^-112: exact, also into float subnormals
+        return (Vector256.ShiftRightLogical(u, 13) & Vector256.Create(0x7FFFu)) | (Vector256.ShiftRightLogical(u, 16) & Vector256.Create(0x8000u));
+    }
+
+    /// <summary>
+    /// Eight F16s to floats (exactly; .NET has no F16C intrinsics): sign-extended and shifted so that the F16's
+    /// exponent and mantissa sit in float's, the sign in bit 31; scaling by 2^112 then rebiases the exponent and
+    /// normalizes subnormals. Infinities and NaN get float's all-ones exponent back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> HalfToSingle(Half* h)
+    {
+        var x = Avx2.ConvertToVector256Int32(Vector128.Load((short*)h)).AsUInt32();
+        var bits = Vector256.ShiftLeft(x, 13) & Vector256.Create(0x8FFFFFFFu);
+        var special = Vector256.Equals(bits & Vector256.Create(0x0F800000u), Vector256.Create(0x0F800000u));
+        return (bits.AsSingle() * Vector256.Create(0x77800000u).AsSingle()) | (special & Vector256.Create(0x7F800000u)).AsSingle();
+    }
+
+    /// <summary>n rows of headDim F16s, <paramref name="stride"/> apart, to floats headDim apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Widen(Half* rows, long stride, int n, int headDim, float* to)
+    {
+        for (int j = 0; j < n; j++, rows += stride, to += headDim)
+            for (int i = 0; i < headDim; i += 8)
+                Vector256.Store(HalfToSingle(rows + i), to + i);
     }
 
     /// <summary>
