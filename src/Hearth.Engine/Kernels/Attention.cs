@@ -12,6 +12,8 @@ namespace Hearth.Engine.Kernels;
 /// rescaling when a new maximum appears) and the weighted sum of values is accumulated in F16 precision.
 /// Keys and values are rows <c>stride</c> halves apart (one row per position, all KV heads side by side); the
 /// caller points them at its KV head.
+/// Like the float cache before it, the vector path assumes values within F16's range: an infinity or NaN in the
+/// cache (where llama.cpp would propagate it) reads as a large finite value, and a query beyond 65504 overflows.
 /// </summary>
 internal static unsafe class Attention
 {
