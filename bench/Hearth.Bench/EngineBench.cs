@@ -7,7 +7,7 @@ using Hearth.Engine.Models;
 namespace Hearth.Bench;
 
 /// <summary>
-/// <c>engine --model FILE [--threads N] [--prompt 128,512] [--gen 64,128] [--repeat 3] [--parallel 4,8]</c>: llama-bench's pp and tg
+/// <c>engine --model FILE [--threads N] [--prompt 128,512] [--gen 64,128] [--depth 4096] [--repeat 3] [--parallel 4,8]</c>: llama-bench's pp and tg
 /// tests for our engine. ppN evaluates N seeded random tokens in one call on an empty cache; tgN decodes N tokens one
 /// at a time from an empty cache (as llama-bench does, no prompt before them). After one warm-up (which also pages the
 /// weights in), each test runs --repeat times and reports the median. Prints one JSON line per test, then one summary
@@ -17,6 +17,8 @@ namespace Hearth.Bench;
 /// <c>--parallel P</c> adds tgN xP: P conversations decoded together, one forward pass per step
 /// (<see cref="InferenceState.DecodeBatch"/>, what the service's decode batcher runs), reported as aggregate tokens/s:
 /// the engine's ceiling for P concurrent streams, without HTTP, prompts or sampling.
+/// <c>--depth D</c> (llama-bench's -d) runs ppN and tgN after D tokens already in the cache (evaluated once, untimed;
+/// each run truncates back to them), reported as "ppN@dD" and "tgN@dD": attention over a long cache.
 /// </summary>
 internal static class EngineBench
 {
@@ -28,6 +30,7 @@ internal static class EngineBench
         int[] gens = Ints(Option(args, "--gen") ?? "64");
         int repeat = int.Parse(Option(args, "--repeat") ?? "3", CultureInfo.InvariantCulture);
         int[] parallel = Ints(Option(args, "--parallel") ?? "");
+        int depth = int.Parse(Option(args, "--depth") ?? "0", CultureInfo.InvariantCulture);
 
         var load = Stopwatch.StartNew();
         using var file = GgufFile.Open(model);
@@ -35,7 +38,7 @@ internal static class EngineBench
         load.Stop();
         var c = transformer.Config;
         var rng = new Random(42);
-        int context = Math.Max(prompts.DefaultIfEmpty(0).Max(), gens.DefaultIfEmpty(0).Max());
+        int context = depth + Math.Max(prompts.DefaultIfEmpty(0).Max(), gens.DefaultIfEmpty(0).Max());
         var tokens = Enumerable.Range(0, context).Select(_ => rng.Next(c.VocabSize)).ToArray();
         using var state = transformer.CreateState(context);
 
@@ -45,6 +48,10 @@ internal static class EngineBench
         for (int i = 0; i < Math.Min(8, context); i++) state.Evaluate(tokens.AsSpan(i, 1));
         state.Truncate(0);
 
+        // the cached tokens every test starts from (--depth)
+        if (depth > 0) state.Evaluate(tokens.AsSpan(0, depth));
+        string at = depth > 0 ? $"@d{depth}" : "";
+
         string name = Path.GetFileName(model);
         double ttftMs = 0, ppRate = 0, tgRate = 0;
         foreach (int n in prompts)
@@ -52,15 +59,15 @@ internal static class EngineBench
             var seconds = new double[repeat];
             for (int r = 0; r < repeat; r++)
             {
-                state.Truncate(0);
+                state.Truncate(depth);
                 var clock = Stopwatch.StartNew();
-                state.Evaluate(tokens.AsSpan(0, n));
+                state.Evaluate(tokens.AsSpan(depth, n));
                 seconds[r] = clock.Elapsed.TotalSeconds;
             }
             double median = Median(seconds);
             // Time to first token: the prompt's forward pass gives the first token's logits.
             if (ttftMs == 0) ttftMs = median * 1000;
-            double rate = Report(name, transformer.Threads, $"pp{n}", n, seconds, null);
+            double rate = Report(name, transformer.Threads, $"pp{n}{at}", n, seconds, null);
             if (ppRate == 0) ppRate = rate;
         }
 
@@ -71,8 +78,8 @@ internal static class EngineBench
             long allocated = 0;
             for (int r = 0; r < repeat; r++)
             {
-                state.Truncate(0);
-                int next = tokens[0];
+                state.Truncate(depth);
+                int next = tokens[depth];
                 long before = GC.GetTotalAllocatedBytes(precise: true);
                 var clock = Stopwatch.StartNew();
                 for (int i = 0; i < n; i++) next = ArgMax(state.Evaluate([next]));
@@ -80,7 +87,7 @@ internal static class EngineBench
                 allocated += GC.GetTotalAllocatedBytes(precise: true) - before;
             }
             allocatedPerToken = Math.Max(allocatedPerToken, allocated / (repeat * (long)n));
-            double rate = Report(name, transformer.Threads, $"tg{n}", n, seconds, allocated / (repeat * (long)n));
+            double rate = Report(name, transformer.Threads, $"tg{n}{at}", n, seconds, allocated / (repeat * (long)n));
             if (tgRate == 0) tgRate = rate;
         }
 
@@ -107,7 +114,7 @@ internal static class EngineBench
             foreach (var s in states) s.Dispose();
         }
 
-        long kvBytes = 2L * c.BlockCount * context * c.KvDim * sizeof(float);
+        long kvBytes = 2L * c.BlockCount * context * c.KvDim * sizeof(ushort); // F16 K and V
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             bench = "engine",

@@ -6,9 +6,9 @@ namespace Hearth.Engine.Models;
 
 /// <summary>
 /// One conversation's KV cache plus the scratch buffers of the forward pass, all allocated once here so that
-/// evaluation allocates nothing. The cache holds one K and one V row of KvDim floats per position and layer, rounded
-/// to F16 as llama.cpp's default F16 cache rounds them (so logits match llama.cpp's), but kept as F32 so attention
-/// reads them without conversion: twice the memory of a true F16 cache.
+/// evaluation allocates nothing. The cache holds one K and one V row of KvDim halves per position and layer: F16 like
+/// llama.cpp's default cache, converted as it converts them (so logits match llama.cpp's); attention widens them to
+/// floats, which is exact.
 /// <see cref="Tokens"/> says what the cache holds, so the next prompt only evaluates what is new: take
 /// <see cref="CommonPrefixLength"/>, <see cref="Truncate"/> to it, and <see cref="Evaluate(ReadOnlySpan{int})"/> the rest.
 /// </summary>
@@ -20,7 +20,7 @@ public sealed unsafe class InferenceState : IDisposable
     readonly TransformerModel _model;
     readonly List<int> _tokens = [];
     readonly int _batch;
-    float[][] _keyCache, _valueCache;
+    Half[][] _keyCache, _valueCache;
     float[] _logits;
     readonly float[] _buffers;
     bool _disposed;
@@ -32,15 +32,15 @@ public sealed unsafe class InferenceState : IDisposable
         ContextLength = contextLength;
         _batch = Math.Min(maxBatch, contextLength);
 
-        long cacheFloats = (long)contextLength * c.KvDim;
-        if (cacheFloats > Array.MaxLength)
+        long cacheHalves = (long)contextLength * c.KvDim;
+        if (cacheHalves > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(contextLength), contextLength, $"A context of {contextLength} tokens is too large for one cache row block.");
-        _keyCache = new float[c.BlockCount][];
-        _valueCache = new float[c.BlockCount][];
+        _keyCache = new Half[c.BlockCount][];
+        _valueCache = new Half[c.BlockCount][];
         for (int l = 0; l < c.BlockCount; l++)
         {
-            _keyCache[l] = GC.AllocateUninitializedArray<float>((int)cacheFloats, pinned: true);
-            _valueCache[l] = GC.AllocateUninitializedArray<float>((int)cacheFloats, pinned: true);
+            _keyCache[l] = GC.AllocateUninitializedArray<Half>((int)cacheHalves, pinned: true);
+            _valueCache[l] = GC.AllocateUninitializedArray<Half>((int)cacheHalves, pinned: true);
         }
         _logits = GC.AllocateUninitializedArray<float>(c.VocabSize, pinned: true);
 
@@ -150,17 +150,16 @@ public sealed unsafe class InferenceState : IDisposable
         }
     }
 
-    internal float* KeyCache(int layer) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_keyCache[layer]));
-    internal float* ValueCache(int layer) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_valueCache[layer]));
+    internal Half* KeyCache(int layer) => (Half*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_keyCache[layer]));
+    internal Half* ValueCache(int layer) => (Half*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_valueCache[layer]));
 
-    /// <summary>Copies n rows of K and V, rounded to F16, into the cache of <paramref name="layer"/> at positions pos..pos+n-1.</summary>
+    /// <summary>Converts n rows of K and V to F16 into the cache of <paramref name="layer"/> at positions pos..pos+n-1.</summary>
     internal void Store(int layer, int pos, float* k, float* v, int n)
     {
         int kvDim = _model.Config.KvDim;
-        new ReadOnlySpan<float>(k, n * kvDim).CopyTo(_keyCache[layer].AsSpan(pos * kvDim, n * kvDim));
-        new ReadOnlySpan<float>(v, n * kvDim).CopyTo(_valueCache[layer].AsSpan(pos * kvDim, n * kvDim));
-        Attention.RoundToHalf(KeyCache(layer) + pos * kvDim, n * kvDim);
-        Attention.RoundToHalf(ValueCache(layer) + pos * kvDim, n * kvDim);
+        if ((long)(pos + n) * kvDim > _keyCache[layer].Length) throw new ArgumentOutOfRangeException(nameof(n));
+        Attention.ToHalf(k, KeyCache(layer) + (long)pos * kvDim, n * kvDim);
+        Attention.ToHalf(v, ValueCache(layer) + (long)pos * kvDim, n * kvDim);
     }
 
     /// <summary>How many leading tokens of <paramref name="tokens"/> the cache already holds.</summary>

@@ -236,7 +236,7 @@ public sealed unsafe class TransformerModel : IDisposable
                     var cache = caches[i];
                     int start = Math.Max(0, positions[i] + 1 - window);
                     long skip = (long)start * kvDim;
-                    float* keys = cache.KeyCache(layer) + kvOffset + skip, values = cache.ValueCache(layer) + kvOffset + skip;
+                    Half* keys = cache.KeyCache(layer) + kvOffset + skip, values = cache.ValueCache(layer) + kvOffset + skip;
                     if (rows == 1)
                         Attention.Heads(q + i * qDim + firstHead * hd, hd, headCount, 0, keys, values, kvDim, positions[i] + 1 - start, hd, scale, myScratch,
                             output + i * qDim + firstHead * hd, hd, softcap);

@@ -28,6 +28,55 @@ public unsafe class ElementwiseKernelTests
         }
     }
 
+    /// <summary>What the F16 cache holds: each value converted to F16.</summary>
+    static Half[] Halves(float[] x) => x.Select(f => (Half)f).ToArray();
+
+    [Fact]
+    public void ToHalfMatchesHalfConversionBitForBit()
+    {
+        // Every 61st float bit pattern up to past F16's largest value, both signs, every tie between subnormal halves,
+        // the values around the overflow threshold (65520 rounds to infinity), infinities and NaN; odd lengths for the tail.
+        var x = new List<float>();
+        for (uint bits = 0; bits <= 0x47900000u; bits += 61) { x.Add(BitConverter.UInt32BitsToSingle(bits)); x.Add(-BitConverter.UInt32BitsToSingle(bits)); }
+        for (int k = 1; k < 2048; k += 2) { x.Add(k * MathF.Pow(2, -25)); x.Add(-k * MathF.Pow(2, -25)); }
+        x.AddRange([65504f, 65519f, 65519.996f, 65520f, -65520f, 70000f, 1e10f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 0f, -0f, 1e-30f, -1e-30f]);
+        var xs = x.ToArray();
+        foreach (int n in new[] { xs.Length, 15, 17 })
+        {
+            var y = new Half[n];
+            fixed (float* px = xs)
+            fixed (Half* py = y)
+                Attention.ToHalf(px, py, n);
+            for (int i = 0; i < n; i++)
+            {
+                ushort expected = BitConverter.HalfToUInt16Bits((Half)xs[i]), actual = BitConverter.HalfToUInt16Bits(y[i]);
+                if (expected != actual && !(Half.IsNaN(y[i]) && float.IsNaN(xs[i])))
+                    Assert.Fail($"{xs[i]:R}: 0x{actual:X4}, expected 0x{expected:X4}");
+            }
+        }
+    }
+
+    [Fact]
+    public void HalfScaledIsEveryFiniteHalfTimesTwoToTheMinus112()
+    {
+        Assert.Equal(Math.Pow(2, 112), (double)Attention.Up);
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;
+        var h = new Half[65536];
+        for (int i = 0; i < h.Length; i++) h[i] = BitConverter.UInt16BitsToHalf((ushort)i);
+        fixed (Half* p = h)
+            for (int i = 0; i < h.Length; i += 8)
+            {
+                var f = Attention.HalfScaled(p + i);
+                for (int j = 0; j < 8; j++)
+                {
+                    if (!Half.IsFinite(h[i + j])) continue;
+                    double expected = (double)(float)h[i + j], actual = f[j] * Math.Pow(2, 112);
+                    if (BitConverter.DoubleToUInt64Bits(expected) != BitConverter.DoubleToUInt64Bits(actual))
+                        Assert.Fail($"0x{i + j:X4}: {actual:R}, expected {expected:R}");
+                }
+            }
+    }
+
     [Fact]
     public void RoundToHalfMatchesHalfConversion()
     {
@@ -75,22 +124,21 @@ public unsafe class ElementwiseKernelTests
     {
         const int stride = 3 * 128; // three KV heads side by side
         var q = Random(headDim, 3, 2f);
-        var k = Random(count * stride, 4, 2f);
-        var v = Random(count * stride, 5);
-        fixed (float* pk = k) Attention.RoundToHalf(pk, k.Length);
-        fixed (float* pv = v) Attention.RoundToHalf(pv, v.Length);
+        var k = Halves(Random(count * stride, 4, 2f));
+        var v = Halves(Random(count * stride, 5));
         var expected = new float[headDim];
         var actual = new float[headDim];
         var scratch = new float[2 * headDim];
         float scale = 1f / MathF.Sqrt(headDim);
-        fixed (float* pq = q, pk = k, pv = v, pe = expected, pa = actual, ps = scratch)
+        fixed (Half* pk = k, pv = v)
+        fixed (float* pq = q, pe = expected, pa = actual, ps = scratch)
         {
             Attention.HeadScalar(pq, pk + 128, pv + 128, stride, count, headDim, scale, pe);
             Attention.Head(pq, pk + 128, pv + 128, stride, count, headDim, scale, ps, pa);
         }
         for (int i = 0; i < headDim; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6f + 1e-3f * Math.Abs(expected[i]), $"[{i}] {actual[i]} vs {expected[i]}");
         // With one position attention returns that position's value row.
-        if (count == 1) for (int i = 0; i < headDim; i++) Assert.Equal(v[128 + i], actual[i]);
+        if (count == 1) for (int i = 0; i < headDim; i++) Assert.Equal((float)v[128 + i], actual[i]);
     }
 
     [Theory]
@@ -110,16 +158,15 @@ public unsafe class ElementwiseKernelTests
         const int stride = 3 * 128, qStride = 2 * 128;
         int positions = count + (rows - 1) * countStep;
         var q = Random(rows * qStride, 13, 2f);
-        var k = Random(positions * stride, 14, 2f);
-        var v = Random(positions * stride, 15);
-        fixed (float* pk = k) Attention.RoundToHalf(pk, k.Length);
-        fixed (float* pv = v) Attention.RoundToHalf(pv, v.Length);
+        var k = Halves(Random(positions * stride, 14, 2f));
+        var v = Halves(Random(positions * stride, 15));
         var together = new float[rows * qStride];
         var alone = new float[headDim];
         var reference = new float[headDim];
         var scratch = new float[2 * Attention.MaxRows * headDim];
         float scale = 1f / MathF.Sqrt(headDim);
-        fixed (float* pq = q, pk = k, pv = v, pt = together, pa = alone, pr = reference, ps = scratch)
+        fixed (Half* pk = k, pv = v)
+        fixed (float* pq = q, pt = together, pa = alone, pr = reference, ps = scratch)
         {
             Attention.Heads(pq + 8, qStride, rows, countStep, pk + 128, pv + 128, stride, count, headDim, scale, ps, pt + 8, qStride);
             for (int r = 0; r < rows; r++)
