@@ -119,14 +119,17 @@ internal static unsafe class KernelBench
     }
 
     /// <summary>`kernels-pp`: single thread, Llama-3.2-1B matmul shapes (attn 2048x2048, ffn gate/up 8192x2048, ffn_down
-    /// 2048x8192), n activation rows (default 128): thread CPU ms per matmul (fastest of the repeats) and GMAC/s.</summary>
+    /// 2048x8192) or the ROWSxCOLS list given fourth, n activation rows (default 128): thread CPU ms per matmul (fastest of
+    /// the repeats) and GMAC/s. <c>kernels-pp TYPES N REPS [ROWSxCOLS,...]</c>.</summary>
     public static void PromptShapes(string[] args)
     {
         var types = args.Length > 1 ? args[1].Split(',').Select(Enum.Parse<GgmlType>).ToArray() : [GgmlType.Q4_K, GgmlType.Q6_K];
         int n = args.Length > 2 ? int.Parse(args[2]) : 128;
         int reps = args.Length > 3 ? int.Parse(args[3]) : 5;
         using var pool = new ComputePool(1);
-        (int Rows, int Cols)[] shapes = [(2048, 2048), (8192, 2048), (2048, 8192)];
+        (int Rows, int Cols)[] shapes = args.Length > 4
+            ? [.. args[4].Split(',').Select(s => s.Split('x')).Select(p => (int.Parse(p[0]), int.Parse(p[1])))]
+            : [(2048, 2048), (8192, 2048), (2048, 8192)];
         Console.WriteLine($"{"type",-6} " + string.Join(" ", shapes.Select(s => $"{s.Rows + "x" + s.Cols + " ms",14} {"GMAC/s",7}")) + $"   (n={n}, 1 thread, CPU time)");
         foreach (var type in types)
         {

@@ -99,6 +99,61 @@ internal static unsafe class Avx2Kernels
     }
 
     /// <summary>
+    /// Two weight rows against the same activation rows, 4 at a time: each (weight row, activation row) accumulates
+    /// exactly as in <see cref="Q8_0x4"/>, so results are identical to the row kernel, but an activation block is
+    /// loaded once for both weight rows and the per-call work doubles. That is what small matrices need: with 256
+    /// columns (8 blocks) a call's fixed cost was as large as its blocks' work.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Q8_0Pair(byte* w, long wStride, byte* a, long aStride, int cols, float* y, long yStride, int count)
+    {
+        int nb = cols / 32;
+        int k = 0;
+        for (; k + 4 <= count; k += 4, a += 4 * aStride) Q8_0Pairx4(w, w + wStride, a, aStride, nb, y + k * yStride, yStride);
+        if (k < count)
+        {
+            Q8_0(w, a, aStride, cols, y + k * yStride, yStride, count - k);
+            Q8_0(w + wStride, a, aStride, cols, y + k * yStride + 1, yStride, count - k);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q8_0Pairx4(byte* w0, byte* w1, byte* a, long aStride, int nb, float* y, long yStride)
+    {
+        Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default; // weight row 0 x activation rows 0..3
+        Vector256<float> q0 = default, q1 = default, q2 = default, q3 = default; // weight row 1
+        byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+        for (int b = 0; b < nb; b++, w0 += 34, w1 += 34, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
+        {
+            var qw0 = Avx.LoadVector256((sbyte*)(w0 + 2));
+            var qw1 = Avx.LoadVector256((sbyte*)(w1 + 2));
+            var ax0 = Avx2.Abs(qw0);
+            var ax1 = Avx2.Abs(qw1);
+            float d0 = Fp16.Lookup(*(ushort*)w0), d1 = Fp16.Lookup(*(ushort*)w1);
+            var qa = Avx.LoadVector256((sbyte*)(a0 + 4));
+            float da = *(float*)a0;
+            p0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d0 * da), p0);
+            q0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d1 * da), q0);
+            qa = Avx.LoadVector256((sbyte*)(a1 + 4));
+            da = *(float*)a1;
+            p1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d0 * da), p1);
+            q1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d1 * da), q1);
+            qa = Avx.LoadVector256((sbyte*)(a2 + 4));
+            da = *(float*)a2;
+            p2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d0 * da), p2);
+            q2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d1 * da), q2);
+            qa = Avx.LoadVector256((sbyte*)(a3 + 4));
+            da = *(float*)a3;
+            p3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d0 * da), p3);
+            q3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d1 * da), q3);
+        }
+        y[0] = HSum(p0); y[1] = HSum(q0);
+        y[yStride] = HSum(p1); y[yStride + 1] = HSum(q1);
+        y[2 * yStride] = HSum(p2); y[2 * yStride + 1] = HSum(q2);
+        y[3 * yStride] = HSum(p3); y[3 * yStride + 1] = HSum(q3);
+    }
+
+    /// <summary>
     /// The 8 lanes summed in ggml's order (hsum_float_8: high half + low half, then (0 + 2) + (1 + 3)), so batched
     /// prompt rows give llama.cpp's own float results (its reference logits agree to ~1e-6).
     /// </summary>

@@ -28,6 +28,7 @@ internal static unsafe class RowKernels
         var pairs = new RowPairKernel?[32];
         // only where the AVX2 kernel is the one in use: a pair kernel matches its own type's single-row kernel
         if (Avx512(GgmlType.Q4_K) == null && Avx2(GgmlType.Q4_K) != null) pairs[(int)GgmlType.Q4_K] = Avx2Kernels.Q4KPair;
+        if (Avx512(GgmlType.Q8_0) == null && Avx2(GgmlType.Q8_0) != null) pairs[(int)GgmlType.Q8_0] = Avx2Kernels.Q8_0Pair;
         return pairs;
     }
 
