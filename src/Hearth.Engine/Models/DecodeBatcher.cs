@@ -83,8 +83,13 @@ public sealed class DecodeBatcher : IDisposable
                 if (_disposed && _queue.Count == 0) return;
                 // The streams of the last pass are sampling their next token: give them a moment to join this one.
                 var waited = Stopwatch.StartNew();
-                while (!_disposed && Decodes() < Math.Min(_lastDecodes, _maxParts) && waited.Elapsed < GatherWait)
-                    Monitor.Wait(_gate, GatherWait - waited.Elapsed);
+                while (!_disposed && Decodes() < Math.Min(_lastDecodes, _maxParts))
+                {
+                    // (the time left is read once: checked, then read again, it could have turned negative, which Wait refuses)
+                    var left = GatherWait - waited.Elapsed;
+                    if (left <= TimeSpan.Zero) break;
+                    Monitor.Wait(_gate, left);
+                }
                 Take(batch);
             }
             if (batch.Count == 0) continue;
