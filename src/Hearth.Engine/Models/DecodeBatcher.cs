@@ -90,26 +90,17 @@ public sealed class DecodeBatcher : IDisposable
                     if (left <= TimeSpan.Zero) break;
                     Monitor.Wait(_gate, left);
                 }
-                Take(batch);
+                Take(batch, parts);
             }
             if (batch.Count == 0) continue;
 
-            int rows = 0, decodes = 0, prompt = 0;
-            for (int i = 0; i < batch.Count; i++)
-            {
-                var p = batch[i];
-                int take = p.Decode ? 1 : Math.Min(p.Remaining, _scratch.BatchCapacity - rows);
-                parts[i] = new BatchPart(p.State, p.Tokens.Slice(p.Offset, take), WantLogits: take == p.Remaining);
-                rows += take;
-                if (p.Decode) decodes++;
-                else prompt += take;
-            }
             try
             {
                 InferenceState.EvaluateBatch(_scratch, parts.AsSpan(0, batch.Count), _logits);
                 Batches++;
-                Tokens += decodes;
-                PromptTokens += prompt;
+                for (int i = 0; i < batch.Count; i++)
+                    if (batch[i].Decode) Tokens++;
+                    else PromptTokens += parts[i].Tokens.Length;
                 for (int i = 0; i < batch.Count; i++) Advance(batch[i], parts[i].Tokens.Length);
             }
             catch (Exception) when (batch.Count > 1)
@@ -135,24 +126,30 @@ public sealed class DecodeBatcher : IDisposable
     }
 
     /// <summary>
-    /// This pass's members, in queue order (decodes before prompts so a long prompt cannot crowd them out): every
-    /// decode, then prompts while rows are left. Cancelled prompts leave the queue here.
+    /// This pass's members and their parts, in queue order (decodes before prompts so a long prompt cannot crowd them
+    /// out): every decode, then prompts while rows are left, the last one cut to fit. Cancelled prompts leave the queue here.
     /// </summary>
-    void Take(List<Pending> batch)
+    void Take(List<Pending> batch, BatchPart[] parts)
     {
-        int rows = 0, decodes = 0;
+        int rows = 0;
         for (int i = 0; i < _queue.Count && batch.Count < _maxParts; i++)
-            if (_queue[i].Decode) { batch.Add(_queue[i]); rows++; decodes++; }
+            if (_queue[i].Decode) Add(_queue[i], 1);
+        _lastDecodes = batch.Count;
         for (int i = 0; i < _queue.Count && batch.Count < _maxParts && rows < _scratch.BatchCapacity; i++)
         {
             var p = _queue[i];
             if (p.Decode) continue;
             if (p.Cancellation.IsCancellationRequested) { p.Done.TrySetCanceled(p.Cancellation); continue; }
-            batch.Add(p);
-            rows += Math.Min(p.Remaining, _scratch.BatchCapacity - rows);
+            Add(p, Math.Min(p.Remaining, _scratch.BatchCapacity - rows));
         }
         _queue.RemoveAll(p => batch.Contains(p) || p.Done.Task.IsCompleted);
-        _lastDecodes = decodes;
+
+        void Add(Pending p, int take)
+        {
+            parts[batch.Count] = new BatchPart(p.State, p.Tokens.Slice(p.Offset, take), WantLogits: take == p.Remaining);
+            batch.Add(p);
+            rows += take;
+        }
     }
 
     /// <summary>Completes a member whose tokens are all in, or puts the rest of its prompt back at the head of the queue.</summary>

@@ -63,7 +63,7 @@ internal sealed unsafe class ModelWeights
                 ? loader.Matrix("output.weight", d, c.VocabSize)
                 : loader.Matrix("token_embd.weight", d, c.VocabSize),
             RopeFreqFactors = loader.OptionalVector("rope_freqs.weight", c.RopeDim / 2),
-            // phi3 128k stores them in layer 0 (llama.cpp's files; later layers would only duplicate them).
+            // LongRoPE (phi3 128k): model-wide tensors, one set for every layer.
             RopeFactorsLong = loader.OptionalVector("rope_factors_long.weight", c.RopeDim / 2),
             RopeFactorsShort = loader.OptionalVector("rope_factors_short.weight", c.RopeDim / 2),
             Layers = new LayerWeights[c.BlockCount],
