@@ -67,15 +67,53 @@ public class ArchitectureReferenceTests(ITestOutputHelper output)
         Assert.True(max < 3e-3, $"max error {max}");
     }
 
-    /// <summary>Without its soft-caps and window, the gemma2 fixture's logits move: the reference above really tests them.</summary>
-    [Fact]
-    public void Gemma2CapsAndWindowChangeTheResult()
+    /// <summary>
+    /// The gemma2 and phi3 references really test their features: with one of them neutralized (the file rewritten
+    /// with that metadata changed) the logits leave llama.cpp's by far more than the tolerance above.
+    /// </summary>
+    [Theory]
+    [InlineData("tiny-gemma2-f32", "gemma2.attention.sliding_window", 1000f)] // window wider than the prompt
+    [InlineData("tiny-gemma2-f32", "gemma2.attn_logit_softcapping", 1e6f)] // cap too high to bend anything
+    [InlineData("tiny-gemma2-f32", "gemma2.final_logit_softcapping", 1e6f)]
+    [InlineData("tiny-phi3-f32", "phi3.rope.scaling.attn_factor", 1f)]
+    public void NeutralizingAFeatureMovesTheLogits(string name, string key, float value)
     {
-        using var file = GgufFile.Open(Fixture("tiny-gemma2-f32.gguf"));
-        var c = ModelConfig.FromGguf(file);
-        Assert.Equal((2f, 3f, 8, FeedForwardActivation.Gelu, 0.25f), (c.AttentionSoftcap, c.FinalSoftcap, c.SlidingWindow, c.Activation, c.AttentionScale));
-        Assert.True(c.IsSlidingLayer(0));
-        Assert.False(c.IsSlidingLayer(1));
-        Assert.Equal(MathF.Sqrt(32), c.EmbeddingScale);
+        var path = Path.Combine(Path.GetTempPath(), $"hearth-{Guid.NewGuid():N}.gguf");
+        try
+        {
+            using (var original = GgufFile.Open(Fixture(name + ".gguf")))
+            {
+                var w = new GgufWriter();
+                foreach (var (k, v) in original.Metadata)
+                    if (k != key) w.AddValue(k, v);
+                if (key.EndsWith("sliding_window", StringComparison.Ordinal)) w.Add(key, (uint)value);
+                else w.Add(key, value);
+                foreach (var t in original.Tensors) w.AddTensor(t.Name, t.Type, t.Dims, original.GetTensorData(t).ToArray());
+                w.Write(path);
+            }
+            using var file = GgufFile.Open(path);
+            using var model = TransformerModel.Load(file, threads: 2);
+            int vocab = model.Config.VocabSize;
+            double max = 0;
+            foreach (var line in File.ReadLines(Fixture(name + ".jsonl")))
+            {
+                using var doc = JsonDocument.Parse(line);
+                var root = doc.RootElement;
+                var tokens = root.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToArray();
+                var top = root.GetProperty("top_logits").EnumerateArray().ToArray();
+                using var state = model.CreateState(root.GetProperty("n_ctx").GetInt32());
+                var logits = new float[tokens.Length * vocab];
+                state.Evaluate(tokens, logits);
+                for (int i = 0; i < tokens.Length; i++)
+                    foreach (var pair in top[i].EnumerateArray())
+                        max = Math.Max(max, Math.Abs(logits[i * vocab + pair[0].GetInt32()] - pair[1].GetSingle()));
+            }
+            output.WriteLine($"{name} with {key} = {value}: max error {max}");
+            Assert.True(max > 0.05, $"{key} = {value} moved the logits by only {max}");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }
