@@ -51,7 +51,8 @@ sealed class CacheSlots(TransformerModel model, int contextLength, int capacity)
 
     Slot Add()
     {
-        var slot = new Slot(model.CreateState(contextLength));
+        // Only the cache: every pass runs through the decode batcher's scratch, so a slot's own holds a single row.
+        var slot = new Slot(model.CreateState(contextLength, maxBatch: 1));
         _slots.Add(slot);
         return slot;
     }
