@@ -7,6 +7,7 @@ switch (args.FirstOrDefault())
     case "kernels-rows": KernelBench.RowScaling(args); return 0;
     case "kernels-paths": KernelBench.Paths(args); return 0;
     case "kernels-pp": KernelBench.PromptShapes(args); return 0;
+    case "kernels-attn": AttentionBench.Run(args); return 0;
     case "tokenizer": TokenizerBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine("..", "shared", "models")); return 0;
     case "service": return await ServiceBench.RunAsync(args[1..]);
     case "engine": EngineBench.Run(args); return 0;
@@ -21,7 +22,8 @@ switch (args.FirstOrDefault())
               kernels [threads] [types, e.g. Q8_0,Q4_K]   matmul throughput per weight type
               kernels-rows [types]                        matmul scaling with rows
               kernels-paths [types]                       every SIMD path per type
-              kernels-pp [types] [n] [reps]               1 thread, Llama-3.2-1B matmul shapes, n activation rows
+              kernels-pp [types] [n] [reps] [RxC,...]     1 thread, Llama-3.2-1B (or given) matmul shapes, n activation rows
+              kernels-attn [headDim] [prompt] [reps]      1 thread, one head's causal attention over a prompt
               tokenizer [models dir]                      tokenizer load, encode and decode throughput
               service [MODEL.gguf] [tokens]               the HTTP service: latency, tokens/s, overhead
               engine --model FILE [--threads N] [--prompt 128,512] [--gen 64,128] [--repeat 3]

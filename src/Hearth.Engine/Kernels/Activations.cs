@@ -50,7 +50,7 @@ internal static unsafe class Activations
             var v3 = Avx.LoadVector256(x + 24);
             var max = Avx.Max(Avx.Max(Abs(v0), Abs(v1)), Avx.Max(Abs(v2), Abs(v3)));
             float amax = MaxLanes(max);
-            *(float*)y = Fp16.ToFloat(Fp16.FromFloat(amax / 127f));
+            *(float*)y = Fp16.ToFloatFast(Fp16.FromFloat(amax / 127f));
             var id = Vector256.Create(amax != 0 ? 127f / amax : 0f);
             var i0 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v0, id)));
             var i1 = Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v1, id)));

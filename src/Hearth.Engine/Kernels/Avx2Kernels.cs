@@ -117,40 +117,60 @@ internal static unsafe class Avx2Kernels
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
     static void Q8_0Pairx4(byte* w0, byte* w1, byte* a, long aStride, int nb, float* y, long yStride)
     {
         Vector256<float> p0 = default, p1 = default, p2 = default, p3 = default; // weight row 0 x activation rows 0..3
         Vector256<float> q0 = default, q1 = default, q2 = default, q3 = default; // weight row 1
         byte* a0 = a, a1 = a + aStride, a2 = a + 2 * aStride, a3 = a + 3 * aStride;
+        // the block's 8 scale products (weight row 0 x activation rows 0..3, then weight row 1), broadcast from memory
+        float* d = stackalloc float[8];
         for (int b = 0; b < nb; b++, w0 += 34, w1 += 34, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
         {
+            var da = Vector128.Create(*(float*)a0, *(float*)a1, *(float*)a2, *(float*)a3);
+            var dw = Vector256.Create(Vector128.Create(Fp16.Lookup(*(ushort*)w0)), Vector128.Create(Fp16.Lookup(*(ushort*)w1)));
+            Vector256.Store(Vector256.Create(da, da) * dw, d);
             var qw0 = Avx.LoadVector256((sbyte*)(w0 + 2));
             var qw1 = Avx.LoadVector256((sbyte*)(w1 + 2));
             var ax0 = Avx2.Abs(qw0);
             var ax1 = Avx2.Abs(qw1);
-            float d0 = Fp16.Lookup(*(ushort*)w0), d1 = Fp16.Lookup(*(ushort*)w1);
             var qa = Avx.LoadVector256((sbyte*)(a0 + 4));
-            float da = *(float*)a0;
-            p0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d0 * da), p0);
-            q0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d1 * da), q0);
+            p0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d[0]), p0);
+            q0 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d[4]), q0);
             qa = Avx.LoadVector256((sbyte*)(a1 + 4));
-            da = *(float*)a1;
-            p1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d0 * da), p1);
-            q1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d1 * da), q1);
+            p1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d[1]), p1);
+            q1 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d[5]), q1);
             qa = Avx.LoadVector256((sbyte*)(a2 + 4));
-            da = *(float*)a2;
-            p2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d0 * da), p2);
-            q2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d1 * da), q2);
+            p2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d[2]), p2);
+            q2 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d[6]), q2);
             qa = Avx.LoadVector256((sbyte*)(a3 + 4));
-            da = *(float*)a3;
-            p3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d0 * da), p3);
-            q3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d1 * da), q3);
+            p3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax0, Avx2.Sign(qa, qw0))), Vector256.Create(d[3]), p3);
+            q3 = Fma256(Avx.ConvertToVector256Single(DotBytes(ax1, Avx2.Sign(qa, qw1))), Vector256.Create(d[7]), q3);
         }
-        y[0] = HSum(p0); y[1] = HSum(q0);
-        y[yStride] = HSum(p1); y[yStride + 1] = HSum(q1);
-        y[2 * yStride] = HSum(p2); y[2 * yStride + 1] = HSum(q2);
-        y[3 * yStride] = HSum(p3); y[3 * yStride + 1] = HSum(q3);
+        StorePairSums(p0, q0, p1, q1, p2, q2, p3, q3, y, yStride);
+    }
+
+    /// <summary>
+    /// <see cref="HSum"/> of eight accumulators at once, each in the same order, stored as four pairs: (p_k, q_k) to
+    /// y[k * yStride] and y[k * yStride + 1]. 19 vector operations where eight HSums take about 56.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StorePairSums(Vector256<float> p0, Vector256<float> q0, Vector256<float> p1, Vector256<float> q1,
+        Vector256<float> p2, Vector256<float> q2, Vector256<float> p3, Vector256<float> q3, float* y, long yStride)
+    {
+        // [p_k hi + p_k lo | q_k hi + q_k lo], lanes reordered (0, 2, 1, 3) so that horizontal adds pair 0+2 and 1+3
+        var r0 = Avx.Shuffle(Avx.Permute2x128(p0, q0, 0x20) + Avx.Permute2x128(p0, q0, 0x31), Avx.Permute2x128(p0, q0, 0x20) + Avx.Permute2x128(p0, q0, 0x31), 0b11_01_10_00);
+        var r1 = Avx.Shuffle(Avx.Permute2x128(p1, q1, 0x20) + Avx.Permute2x128(p1, q1, 0x31), Avx.Permute2x128(p1, q1, 0x20) + Avx.Permute2x128(p1, q1, 0x31), 0b11_01_10_00);
+        var r2 = Avx.Shuffle(Avx.Permute2x128(p2, q2, 0x20) + Avx.Permute2x128(p2, q2, 0x31), Avx.Permute2x128(p2, q2, 0x20) + Avx.Permute2x128(p2, q2, 0x31), 0b11_01_10_00);
+        var r3 = Avx.Shuffle(Avx.Permute2x128(p3, q3, 0x20) + Avx.Permute2x128(p3, q3, 0x31), Avx.Permute2x128(p3, q3, 0x20) + Avx.Permute2x128(p3, q3, 0x31), 0b11_01_10_00);
+        // [p0, p1, p2, p3 | q0, q1, q2, q3], each (0 + 2) + (1 + 3)
+        var sums = Avx.HorizontalAdd(Avx.HorizontalAdd(r0, r1), Avx.HorizontalAdd(r2, r3));
+        var lo = Avx.UnpackLow(sums, Avx.Permute2x128(sums, sums, 0x11)).GetLower();   // p0 q0 p1 q1
+        var hi = Avx.UnpackHigh(sums, Avx.Permute2x128(sums, sums, 0x11)).GetLower();  // p2 q2 p3 q3
+        Sse.StoreLow(y, lo);
+        Sse.StoreHigh(y + yStride, lo);
+        Sse.StoreLow(y + 2 * yStride, hi);
+        Sse.StoreHigh(y + 3 * yStride, hi);
     }
 
     /// <summary>

@@ -39,8 +39,25 @@ internal static unsafe class Fp16
         return BitConverter.UInt32BitsToSingle(sign | bits);
     }
 
+    /// <summary>
+    /// Float to half, rounding to nearest even, as .NET's <c>(Half)</c> conversion (NaN goes through it) but about 15x
+    /// faster: that conversion cost ~130 ns, which made quantizing a prompt's activations to Q8_0 (one scale per 32
+    /// values) take longer than multiplying them by a 256-column matrix. The float arithmetic of FP16's
+    /// fp16_ieee_from_fp32_value (ggml's own fallback): scaling by 2^112 then 2^-110 saturates what overflows to
+    /// infinity, and adding a power of two at the value's binade (at least F16's subnormal one) leaves its
+    /// F16-rounded mantissa in the low bits.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ushort FromFloat(float f) => BitConverter.HalfToUInt16Bits((Half)f);
+    public static ushort FromFloat(float f)
+    {
+        if (float.IsNaN(f)) return BitConverter.HalfToUInt16Bits((Half)f);
+        uint w = BitConverter.SingleToUInt32Bits(f);
+        uint twice = w + w; // the sign shifted out
+        float magnitude = MathF.Abs(f) * BitConverter.UInt32BitsToSingle(0x77800000) * BitConverter.UInt32BitsToSingle(0x08800000);
+        uint bias = Math.Max(twice & 0xFF000000u, 0x71000000u);
+        uint bits = BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle((bias >> 1) + 0x07800000u) + magnitude);
+        return (ushort)(((w & 0x80000000u) >> 16) | (((bits >> 13) & 0x7C00u) + (bits & 0x0FFFu)));
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Bf16ToFloat(ushort b) => BitConverter.UInt32BitsToSingle((uint)b << 16);

@@ -187,4 +187,33 @@ public unsafe class SimdAgreementTests
             else Assert.Equal(BitConverter.SingleToUInt32Bits(expected), BitConverter.SingleToUInt32Bits(got));
         }
     }
+
+    [Fact]
+    public void FloatToHalfMatchesDotNetsConversion()
+    {
+        static void Check(float f)
+        {
+            ushort expected = BitConverter.HalfToUInt16Bits((Half)f);
+            Assert.True(expected == Fp16.FromFloat(f), $"{f:R} (0x{BitConverter.SingleToUInt32Bits(f):X8}): 0x{Fp16.FromFloat(f):X4}, expected 0x{expected:X4}");
+        }
+        // every half, the floats either side of it, and the midpoints to the next half (ties) and either side of them
+        for (int h = 0; h < 0x7C00; h++)
+        {
+            foreach (int sign in new[] { 1, -1 })
+            {
+                float v = sign * (float)BitConverter.UInt16BitsToHalf((ushort)h), next = sign * (float)BitConverter.UInt16BitsToHalf((ushort)(h + 1));
+                float mid = (v + next) / 2; // exact: halves have 11 significant bits
+                foreach (var f in new[] { v, mid })
+                {
+                    Check(f);
+                    Check(MathF.BitIncrement(f));
+                    Check(MathF.BitDecrement(f));
+                }
+            }
+        }
+        // a sweep over all float bit patterns (infinities, NaNs, and magnitudes far beyond or below F16's range)
+        for (ulong bits = 0; bits <= uint.MaxValue; bits += 4093) Check(BitConverter.UInt32BitsToSingle((uint)bits));
+        foreach (var f in new[] { 0f, -0f, float.Epsilon, 65504f, 65519.99f, 65520f, 1e-8f, 2.98e-8f, 2.99e-8f, float.MaxValue, float.PositiveInfinity, float.NegativeInfinity })
+            Check(f);
+    }
 }
