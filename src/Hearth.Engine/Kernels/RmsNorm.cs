@@ -7,7 +7,7 @@ internal static unsafe class RmsNorm
 {
     public static void Apply(float* x, float* weight, float* y, int n, float eps)
     {
-        float scale = 1f / MathF.Sqrt(SumOfSquares(x, n) / n + eps);
+        float scale = 1f / MathF.Sqrt(MeanOfSquares(x, n) + eps);
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
@@ -27,29 +27,30 @@ internal static unsafe class RmsNorm
         for (int i = 0; i < n; i++) y[i] = x[i] * scale * weight[i];
     }
 
-    static float SumOfSquares(float* x, int n)
+    /// <summary>
+    /// The squares (each rounded to float, as ggml forms them) summed in double, divided by n in double and rounded
+    /// to float once: ggml's mean. ggml adds one after another; four double lanes per accumulator give the same float
+    /// mean except when the double sum sits within 2^-29 of a float rounding boundary. (Float accumulators, used
+    /// before, could move the mean's last bit.)
+    /// </summary>
+    static float MeanOfSquares(float* x, int n)
     {
         int i = 0;
         double sum = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            var acc0 = Vector256<float>.Zero;
-            var acc1 = Vector256<float>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                var a = Vector256.Load(x + i);
-                var b = Vector256.Load(x + i + 8);
-                acc0 += a * a;
-                acc1 += b * b;
-            }
+            var acc0 = Vector256<double>.Zero;
+            var acc1 = Vector256<double>.Zero;
             for (; i <= n - 8; i += 8)
             {
                 var a = Vector256.Load(x + i);
-                acc0 += a * a;
+                var (lo, hi) = Vector256.Widen(a * a);
+                acc0 += lo;
+                acc1 += hi;
             }
             sum = Vector256.Sum(acc0 + acc1);
         }
         for (; i < n; i++) sum += x[i] * x[i];
-        return (float)sum;
+        return (float)(sum / n);
     }
 }

@@ -44,13 +44,17 @@ public sealed unsafe class InferenceState : IDisposable
         }
         _logits = GC.AllocateUninitializedArray<float>(c.VocabSize, pinned: true);
 
+        AttentionScratchFloats = _batch >= TiledAttention.MinRows
+            ? Math.Max(2 * Attention.MaxRows * c.HeadDim, TiledAttention.ScratchFloats(c.HeadDim, c.GroupSize))
+            : 2 * Attention.MaxRows * c.HeadDim;
+
         // Scratch, carved out of one pinned block: activations for a batch of tokens, and attention scratch per thread.
         int qDim = c.HeadCount * c.HeadDim;
         long[] sizes =
         [
             (long)_batch * c.EmbeddingLength, (long)_batch * c.EmbeddingLength, (long)_batch * qDim, (long)_batch * c.KvDim,
             (long)_batch * c.KvDim, (long)_batch * qDim, (long)_batch * c.FeedForwardLength, (long)_batch * c.FeedForwardLength,
-            (long)_batch * c.RopeDim, (long)model.Threads * 2 * Attention.MaxRows * c.HeadDim,
+            (long)_batch * c.RopeDim, model.Threads * AttentionScratchFloats,
         ];
         _buffers = GC.AllocateUninitializedArray<float>(checked((int)sizes.Sum()), pinned: true);
         float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffers));
@@ -71,6 +75,9 @@ public sealed unsafe class InferenceState : IDisposable
 
     // ---- scratch for TransformerModel.Forward ----
     internal float* X, Xb, Q, K, V, Att, Gate, Up, RopeAngles, AttentionScratch;
+
+    /// <summary>Floats of <see cref="AttentionScratch"/> per compute thread.</summary>
+    internal long AttentionScratchFloats { get; }
     /// <summary>Per row of a pass: whose cache it extends and at which position (this state's own, or other states' in a batched decode).</summary>
     internal readonly InferenceState[] RowCaches;
     internal readonly int[] RowPositions;

@@ -132,8 +132,18 @@ public sealed unsafe class TransformerModel : IDisposable
             // causal attention: row i sees its cache's positions 0..pos_i; heads x rows spread over the threads
             long attended = 0;
             for (int i = 0; i < n; i++) attended += s.RowPositions[i] + 1;
-            var attention = new AttentionJob(c, l, q, s.RowCaches, s.RowPositions, att, s.AttentionScratch, n);
-            _pool.Run(ref attention, attended * c.HeadCount * c.HeadDim * 2);
+            if (n >= TiledAttention.MinRows)
+            {
+                // llama.cpp's form for passes of 64 rows or more (see TiledAttention)
+                var tiled = new TiledAttentionJob(c, l, q, s.RowCaches, s.RowPositions, att, s.AttentionScratch, s.AttentionScratchFloats, n, _pool.Counters);
+                _pool.Counters[0] = 0;
+                _pool.Run(ref tiled, attended * c.HeadCount * c.HeadDim * 2);
+            }
+            else
+            {
+                var attention = new AttentionJob(c, l, q, s.RowCaches, s.RowPositions, att, s.AttentionScratch, n);
+                _pool.Run(ref attention, attended * c.HeadCount * c.HeadDim * 2);
+            }
 
             // output projection and residual (gemma2: normed first)
             Multiply(layer.Output, att, xb, n);
@@ -247,6 +257,46 @@ public sealed unsafe class TransformerModel : IDisposable
                     i += rows;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Work items are (block of up to <see cref="TiledAttention.BlockRows"/> consecutive rows of one cache, KV head), handed
+    /// out from a shared counter, last blocks (the longest) first; each thread has its own scratch.
+    /// </summary>
+    readonly struct TiledAttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, float* output, float* scratch,
+        long scratchFloats, int n, int* counter) : IComputeJob
+    {
+        public void Execute(int thread, int threadCount)
+        {
+            int qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, group = c.GroupSize, hd = c.HeadDim;
+            int window = c.IsSlidingLayer(layer) ? c.SlidingWindow : int.MaxValue;
+            float* myScratch = scratch + thread * scratchFloats;
+            int blocks = 0;
+            for (int i = 0; i < n; i += BlockLength(i)) blocks++;
+            int items = blocks * c.HeadCountKv;
+            while (true)
+            {
+                int item = Interlocked.Increment(ref *counter) - 1;
+                if (item >= items) return;
+                int block = blocks - 1 - item / c.HeadCountKv, kvHead = item % c.HeadCountKv;
+                int first = 0;
+                for (int b = 0; b < block; b++) first += BlockLength(first);
+                int rows = BlockLength(first);
+                var cache = caches[first];
+                int firstHead = kvHead * group;
+                TiledAttention.Rows(q + first * qDim + firstHead * hd, qDim, rows, group, positions[first], window,
+                    cache.KeyCache(layer) + kvHead * hd, cache.ValueCache(layer) + kvHead * hd, kvDim, hd, c.AttentionScale, c.AttentionSoftcap,
+                    output + first * qDim + firstHead * hd, qDim, myScratch);
+            }
+        }
+
+        /// <summary>Rows from i on that extend one cache at consecutive positions, at most a block.</summary>
+        int BlockLength(int i)
+        {
+            int rows = 1;
+            while (i + rows < n && rows < TiledAttention.BlockRows && caches[i + rows] == caches[i] && positions[i + rows] == positions[i] + rows) rows++;
+            return rows;
         }
     }
 

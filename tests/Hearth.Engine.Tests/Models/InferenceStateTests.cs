@@ -30,18 +30,24 @@ public class InferenceStateTests(ModelFixture models) : IClassFixture<ModelFixtu
         Assert.Equal(prompt, batched.Tokens);
     }
 
-    [Fact]
-    public void LongPromptsRunInChunksWithTheSameResult()
+    /// <remarks>
+    /// Chunks of 64 rows or more take the same (tiled) attention as the whole prompt; chunks of 16 take the F16 form,
+    /// which differs by F16 rounding, as llama.cpp's results differ with its batch size.
+    /// </remarks>
+    [Theory]
+    [InlineData(64, 1e-3)]
+    [InlineData(16, 2e-2)]
+    public void LongPromptsRunInChunksWithTheSameResult(int chunk, double tolerance)
     {
         var model = models.Get("stories260K");
         var rng = new Random(7);
-        var prompt = Enumerable.Range(0, 100).Select(_ => rng.Next(3, model.Config.VocabSize)).ToArray();
-        using var whole = model.CreateState(128);
+        var prompt = Enumerable.Range(0, 128).Select(_ => rng.Next(3, model.Config.VocabSize)).ToArray();
+        using var whole = model.CreateState(160);
         var expected = whole.Evaluate(prompt).ToArray();
-        using var chunked = model.CreateState(128, maxBatch: 16);
+        using var chunked = model.CreateState(160, maxBatch: chunk);
         var actual = chunked.Evaluate(prompt);
-        AssertClose(expected, actual, "last token");
-        Assert.Equal(100, chunked.Tokens.Count);
+        AssertClose(expected, actual, "last token", tolerance);
+        Assert.Equal(128, chunked.Tokens.Count);
     }
 
     [Theory]
@@ -114,12 +120,12 @@ public class InferenceStateTests(ModelFixture models) : IClassFixture<ModelFixtu
     /// Different batch shapes give different float summation orders in the matmul kernels, which can flip the F16
     /// rounding of a cached value or an 8-bit activation step; the logits still agree to well within what a bug would move.
     /// </summary>
-    internal static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where)
+    internal static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where, double tolerance = 1e-3)
     {
         Assert.Equal(expected.Length, actual.Length);
         double max = 0;
         for (int i = 0; i < expected.Length; i++) max = Math.Max(max, Math.Abs(expected[i] - actual[i]));
-        Assert.True(max <= 1e-3, $"{where}: logits differ by up to {max}");
+        Assert.True(max <= tolerance, $"{where}: logits differ by up to {max}");
         Assert.Equal(ReferenceData.ArgMax(expected), ReferenceData.ArgMax(actual));
     }
 }
