@@ -127,9 +127,10 @@ internal static unsafe class Avx2Kernels
         float* d = stackalloc float[8];
         for (int b = 0; b < nb; b++, w0 += 34, w1 += 34, a0 += 36, a1 += 36, a2 += 36, a3 += 36)
         {
-            // a batch of decodes reads the weights once per step, from RAM: fetch ahead (no cost measured at 128 rows)
-            Sse.Prefetch0(w0 + PrefetchDistance);
-            Sse.Prefetch0(w1 + PrefetchDistance);
+            // a batch of decodes reads the weights once per step, from RAM: fetch ahead (2 KiB: 8 decodes 1.1-1.2x faster
+            // than 1 KiB, 4 KiB no better; no cost measured at 128 rows)
+            Sse.Prefetch0(w0 + 2 * PrefetchDistance);
+            Sse.Prefetch0(w1 + 2 * PrefetchDistance);
             var da = Vector128.Create(*(float*)a0, *(float*)a1, *(float*)a2, *(float*)a3);
             var dw = Vector256.Create(Vector128.Create(Fp16.Lookup(*(ushort*)w0)), Vector128.Create(Fp16.Lookup(*(ushort*)w1)));
             Vector256.Store(Vector256.Create(da, da) * dw, d);
