@@ -5,7 +5,7 @@ namespace Hearth.Engine.Tests.Models;
 /// <summary>The forward pass's element-wise kernels against their scalar references.</summary>
 public unsafe class ElementwiseKernelTests
 {
-    static float[] Random(int n, int seed, float scale = 1f)
+    internal static float[] Random(int n, int seed, float scale = 1f)
     {
         var rng = new Random(seed);
         return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();

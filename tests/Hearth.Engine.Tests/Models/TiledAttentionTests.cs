@@ -6,11 +6,7 @@ namespace Hearth.Engine.Tests.Models;
 /// <summary>llama.cpp's tiled prompt attention (<see cref="TiledAttention"/>) against its scalar reference, bit for bit.</summary>
 public unsafe class TiledAttentionTests
 {
-    static float[] Random(int n, int seed, float scale = 1f)
-    {
-        var rng = new Random(seed);
-        return Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
-    }
+    static float[] Random(int n, int seed, float scale = 1f) => ElementwiseKernelTests.Random(n, seed, scale);
 
     [Fact]
     public void GgmlExpVectorIsItsScalarReferenceAndCloseToExp()
