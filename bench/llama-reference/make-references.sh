@@ -8,13 +8,15 @@ fixtures=$here/../../tests/Hearth.Engine.Tests/Fixtures/architectures
 tool=$(mktemp -d)/llama-reference
 cc -O2 "$here/llama-reference.c" -I"$llama/include" -I"$llama/ggml/include" -L"$llama/build/bin" -lllama \
    -Wl,-rpath,"$llama/build/bin" -o "$tool"
-# Two prompts: 40 tokens (longer than gemma2's sliding window of 8) and 7; ids are fixed pseudo-random picks below 64.
+# Three prompts: 40 tokens (longer than gemma2's sliding window of 8), 7, and 100; ids are fixed pseudo-random picks below 64.
 long="5 17 42 8 33 61 2 29 14 50 7 38 23 56 11 45 3 27 60 19 36 9 52 24 1 47 31 13 58 21 40 6 34 63 16 49 26 10 55 30"
 short="12 4 39 22 57 15 44"
+# and 100 tokens (Python random.Random(12), ids 1..63): past 64 rows llama.cpp takes its tiled flash attention
+long100="31 18 43 34 43 23 10 25 1 24 31 18 42 52 30 45 56 39 15 36 1 43 40 10 63 29 24 11 22 58 14 4 37 53 13 5 33 44 53 22 44 26 52 54 6 2 59 4 53 59 43 33 15 6 28 61 29 8 43 28 63 9 35 21 57 40 36 11 63 45 57 4 36 11 33 53 6 26 39 27 43 39 31 31 39 25 35 2 42 47 6 62 13 63 51 43 17 23 61 24"
 for model in "$fixtures"/*.gguf; do
   name=$(basename "$model" .gguf)
   # the long prompt in a 512-token context (LongRoPE's long factors), the short one in the default 256
-  { N_CTX=512 "$tool" "$model" long $long; "$tool" "$model" short $short; } 2>/dev/null > "$fixtures/$name.jsonl"
+  { N_CTX=512 "$tool" "$model" long $long; "$tool" "$model" short $short; N_CTX=512 "$tool" "$model" long100 $long100; } 2>/dev/null > "$fixtures/$name.jsonl"
   echo "wrote $fixtures/$name.jsonl"
 done
 

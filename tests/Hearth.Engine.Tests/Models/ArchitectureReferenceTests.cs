@@ -11,7 +11,8 @@ namespace Hearth.Engine.Tests.Models;
 /// checks: qwen3 its q/k head norms; phi3 the fused attn_qkv and gate|up tensors and LongRoPE (the 40-token prompt runs
 /// in a 512 context, past the original 256: long factors; the 7-token one in 256: short factors; attn_factor 1.19);
 /// gemma2 the scaled embeddings, GeGLU, post norms, attention and final soft-capping (caps 2 and 3, low enough to
-/// bend these logits) and the sliding window of 8 on even layers (the 40-token prompt outruns it).
+/// bend these logits) and the sliding window of 8 on even layers (the 40-token prompt outruns it). A third prompt of
+/// 100 tokens takes the tiled attention of batches of 64 rows or more (with gemma2's window and cap inside its tiles).
 /// The tolerance is the F32 one of <see cref="ReferenceLogitsTests"/>: summation order differs from llama.cpp's, which
 /// now and then flips the F16 rounding of a cached K/V element.
 /// </summary>
