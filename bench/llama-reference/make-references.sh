@@ -23,9 +23,9 @@ done
 # A 100-token prompt on the shared test models (../shared/models): past 64 rows, llama.cpp's tiled flash attention.
 # Ids are fixed pseudo-random picks in 3..499 (Python random.Random(11)), valid in every vocabulary here.
 shared=$here/../../../shared/models
-long100="234 446 289 441 476 402 241 234 263 440 303 100 97 414 265 246 325 317 409 98 51 231 158 75 49 278 417 458 358 327 24 307 205 496 234 337 381 318 335 83 322 10 428 273 35 33 21 100 453 126 310 18 401 240 170 228 305 434 103 268 122 330 153 258 5 342 46 237 338 145 211 285 480 433 45 365 133 164 391 120 265 150 18 38 291 395 58 208 58 436 151 200 37 493 11 436 353 3 112 110"
+shared100="234 446 289 441 476 402 241 234 263 440 303 100 97 414 265 246 325 317 409 98 51 231 158 75 49 278 417 458 358 327 24 307 205 496 234 337 381 318 335 83 322 10 428 273 35 33 21 100 453 126 310 18 401 240 170 228 305 434 103 268 122 330 153 258 5 342 46 237 338 145 211 285 480 433 45 365 133 164 391 120 265 150 18 38 291 395 58 208 58 436 151 200 37 493 11 436 353 3 112 110"
 mkdir -p "$here/../../tests/Hearth.Engine.Tests/Fixtures/long-prompt"
 for name in stories260K tiny-llama2-spm-f32 tiny-llama2-spm-q8_0 tiny-qwen2-q8_0; do
-  "$tool" "$shared/$name.gguf" long100 $long100 2>/dev/null > "$here/../../tests/Hearth.Engine.Tests/Fixtures/long-prompt/$name.jsonl"
+  "$tool" "$shared/$name.gguf" long100 $shared100 2>/dev/null > "$here/../../tests/Hearth.Engine.Tests/Fixtures/long-prompt/$name.jsonl"
   echo "wrote Fixtures/long-prompt/$name.jsonl"
 done
