@@ -31,7 +31,7 @@ public class LongPromptReferenceTests(ITestOutputHelper output)
         var tokens = root.GetProperty("tokens").EnumerateArray().Select(t => t.GetInt32()).ToArray();
         var greedy = root.GetProperty("greedy").EnumerateArray().Select(t => t.GetInt32()).ToArray();
         var top = root.GetProperty("top_logits").EnumerateArray().ToArray();
-        int vocab = model.Config.VocabSize, context = root.TryGetProperty("n_ctx", out var ctx) ? ctx.GetInt32() : 256;
+        int vocab = model.Config.VocabSize, context = root.GetProperty("n_ctx").GetInt32();
 
         // mean and max error over every position's top 20, top-1 agreement, and positions whose 20 are all within 1e-3
         (double Mean, double Max, int Top1, int Close) Compare(float[] logits)
