@@ -20,7 +20,7 @@ public class LongPromptReferenceTests(ITestOutputHelper output)
     [Theory]
     [InlineData("stories260K", 3e-4, 0.01)]
     [InlineData("tiny-llama2-spm-f32", 2e-4, 0.01)]
-    [InlineData("tiny-llama2-spm-q8_0", 1e-4, 0.03)]
+    [InlineData("tiny-llama2-spm-q8_0", 1e-6, 1e-5)] // every position to llama.cpp's printed precision
     [InlineData("tiny-qwen2-q8_0", 0.03, 1.0)] // 28 positions off by 0.1-0.6 (an 8-bit activation step flipped), the other 72 within 1e-3
     public void OnePassFollowsLlamaCppsTiledAttention(string name, double meanBound, double maxBound)
     {
