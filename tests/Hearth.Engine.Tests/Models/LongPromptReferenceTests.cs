@@ -10,8 +10,9 @@ namespace Hearth.Engine.Tests.Models;
 /// A 100-token prompt against llama.cpp (Fixtures/long-prompt, from bench/llama-reference on the shared models).
 /// llama.cpp evaluates a batch of 64 rows or more with its tiled flash attention (float scores and accumulation), and
 /// Hearth does the same (<see cref="Kernels.TiledAttention"/>): in one pass the logits follow llama.cpp's closer than
-/// when the same prompt runs in chunks of 32 rows (the F16 form llama.cpp uses for small batches): 72-99 of the 100
-/// positions agree with llama.cpp to 1e-3 (to its printed precision on most), against 1-2 in chunks.
+/// when the same prompt runs in chunks of 32 rows (the F16 form llama.cpp uses for small batches): 90-100 of the 100
+/// positions agree with llama.cpp to 1e-3 (the two Q8_0 models at every position, to its printed precision), against
+/// 1-2 in chunks. The F32 models keep small differences: their matmuls sum in another order than ggml's F32 path.
 /// </summary>
 public class LongPromptReferenceTests(ITestOutputHelper output)
 {
@@ -19,9 +20,9 @@ public class LongPromptReferenceTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("stories260K", 3e-4, 0.01)]
-    [InlineData("tiny-llama2-spm-f32", 2e-4, 0.01)]
+    [InlineData("tiny-llama2-spm-f32", 2e-5, 1e-3)]
     [InlineData("tiny-llama2-spm-q8_0", 1e-6, 1e-5)] // every position to llama.cpp's printed precision
-    [InlineData("tiny-qwen2-q8_0", 0.03, 1.0)] // 28 positions off by 0.1-0.6 (an 8-bit activation step flipped), the other 72 within 1e-3
+    [InlineData("tiny-qwen2-q8_0", 1e-6, 1e-5)]      // the same bits as llama.cpp's logits
     public void OnePassFollowsLlamaCppsTiledAttention(string name, double meanBound, double maxBound)
     {
         using var file = GgufFile.Open(TestModels.Path(name + ".gguf"));
@@ -76,7 +77,7 @@ public class LongPromptReferenceTests(ITestOutputHelper output)
         Assert.True(tiled.Max <= maxBound, $"max error {tiled.Max}");
         Assert.True(tiled.Top1 >= 0.98 * tokens.Length, $"top-1 {tiled.Top1}/{tokens.Length}");
         // most positions agree to the printed precision: the same arithmetic, not just a close one
-        Assert.True(tiled.Close >= 0.7 * tokens.Length, $"only {tiled.Close}/{tokens.Length} positions within 1e-3");
+        Assert.True(tiled.Close >= 0.85 * tokens.Length, $"only {tiled.Close}/{tokens.Length} positions within 1e-3");
         Assert.True(tiled.Mean * 5 < f16.Mean, $"one pass (mean {tiled.Mean}) is not far closer to llama.cpp than chunks (mean {f16.Mean})");
 
         var next = ReferenceData.ArgMax(oneRun.AsSpan((tokens.Length - 1) * vocab, vocab));
