@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "llama.h"
+#include "ggml.h"
 
 #define TOP 20
 #define GREEDY 16
@@ -19,6 +20,24 @@ static void top_logits(const float *logits, int vocab, int *ids) {
         memmove(ids + k + 1, ids + k, (TOP - k - 1) * sizeof(int));
         ids[k] = i;
     }
+}
+
+// With DUMP=DIR, every float tensor of every pass (the prompt's first) is also written to DIR/NAME.SEQ.bin (raw float32 in ggml's
+// layout, SEQ the order computed): dump Hearth's buffers at the same points to see where its arithmetic first differs.
+static const char *dump_dir;
+
+static bool dump(struct ggml_tensor *t, bool ask, void *user_data) {
+    (void)user_data;
+    if (ask) return true; // every tensor: each is looked at once computed
+    if (t->type != GGML_TYPE_F32 || !ggml_is_contiguous(t)) return true;
+    static int seq = 0;
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.%d.bin", dump_dir, t->name, seq++);
+    FILE *f = fopen(path, "wb");
+    if (!f) { fprintf(stderr, "cannot write %s\n", path); return false; }
+    fwrite(t->data, sizeof(float), (size_t)ggml_nelements(t), f);
+    fclose(f);
+    return true;
 }
 
 static int argmax(const float *logits, int vocab) {
@@ -45,6 +64,7 @@ int main(int argc, char **argv) {
     cp.n_threads = 1;
     cp.n_threads_batch = 1;
     cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_ENABLED;
+    if ((dump_dir = getenv("DUMP"))) cp.cb_eval = dump;
     struct llama_context *ctx = llama_init_from_model(model, cp);
     if (!ctx) { fprintf(stderr, "cannot create a context\n"); return 1; }
     int vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));

@@ -6,7 +6,7 @@ llama=${1:?path to a built llama.cpp checkout}
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$here/../../tests/Hearth.Engine.Tests/Fixtures/architectures
 tool=$(mktemp -d)/llama-reference
-cc -O2 "$here/llama-reference.c" -I"$llama/include" -I"$llama/ggml/include" -L"$llama/build/bin" -lllama \
+cc -O2 "$here/llama-reference.c" -I"$llama/include" -I"$llama/ggml/include" -L"$llama/build/bin" -lllama -lggml-base \
    -Wl,-rpath,"$llama/build/bin" -o "$tool"
 # Three prompts: 40 tokens (longer than gemma2's sliding window of 8), 7, and 100; ids are fixed pseudo-random picks below 64.
 long="5 17 42 8 33 61 2 29 14 50 7 38 23 56 11 45 3 27 60 19 36 9 52 24 1 47 31 13 58 21 40 6 34 63 16 49 26 10 55 30"
