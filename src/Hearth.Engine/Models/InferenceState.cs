@@ -63,6 +63,7 @@ public sealed unsafe class InferenceState : IDisposable
         Att = Next(sizes[5]); Gate = Next(sizes[6]); Up = Next(sizes[7]); RopeAngles = Next(sizes[8]); AttentionScratch = Next(sizes[9]);
         RowCaches = new InferenceState[_batch];
         RowPositions = new int[_batch];
+        RowTiled = new bool[_batch];
         RowTokens = new int[_batch];
         LogitRows = new int[_batch];
     }
@@ -78,6 +79,10 @@ public sealed unsafe class InferenceState : IDisposable
 
     /// <summary>Floats of <see cref="AttentionScratch"/> per compute thread.</summary>
     internal long AttentionScratchFloats { get; }
+
+    /// <summary>Per row of a pass: whether its attention takes the tiled form (its run of consecutive rows of one cache has 64 or more).</summary>
+    internal readonly bool[] RowTiled;
+
     /// <summary>Per row of a pass: whose cache it extends and at which position (this state's own, or other states' in a batched decode).</summary>
     internal readonly InferenceState[] RowCaches;
     internal readonly int[] RowPositions;

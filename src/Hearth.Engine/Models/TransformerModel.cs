@@ -92,6 +92,18 @@ public sealed unsafe class TransformerModel : IDisposable
             if (c.EmbeddingScale != 1f) Scale(x + i * d, d, c.EmbeddingScale);
         }
 
+        // which rows take the tiled attention: those of runs of 64+ consecutive rows of one cache
+        int tiledRows = 0;
+        for (int i = 0; i < n;)
+        {
+            int run = 1;
+            while (i + run < n && s.RowCaches[i + run] == s.RowCaches[i] && s.RowPositions[i + run] == s.RowPositions[i] + run) run++;
+            bool tiled = run >= TiledAttention.MinRows;
+            s.RowTiled.AsSpan(i, run).Fill(tiled);
+            if (tiled) tiledRows += run;
+            i += run;
+        }
+
         // RoPE angles of each position, shared by every layer and head
         for (int i = 0; i < n; i++)
             Rope.Angles(s.RowPositions[i], c.RopeBase, c.RopeFreqScale, w.RopeFactorsFor(c, s.RowCaches[i].ContextLength), c.RopeDim,
@@ -129,19 +141,21 @@ public sealed unsafe class TransformerModel : IDisposable
             // store K and V in each row's cache at its position
             for (int i = 0; i < n; i++) s.RowCaches[i].Store(l, s.RowPositions[i], k + i * kvDim, v + i * kvDim, 1);
 
-            // causal attention: row i sees its cache's positions 0..pos_i; heads x rows spread over the threads
+            // causal attention: row i sees its cache's positions 0..pos_i; heads x rows spread over the threads.
+            // Runs of 64+ rows of one prompt take llama.cpp's tiled form, as llama.cpp does for such batches; other
+            // rows (decodes, short prompts) the F16 form whatever else shares the pass, so a stream's results do not
+            // depend on what runs beside it.
             long attended = 0;
             for (int i = 0; i < n; i++) attended += s.RowPositions[i] + 1;
-            if (n >= TiledAttention.MinRows)
+            if (tiledRows > 0)
             {
-                // llama.cpp's form for passes of 64 rows or more (see TiledAttention)
-                var tiled = new TiledAttentionJob(c, l, q, s.RowCaches, s.RowPositions, att, s.AttentionScratch, s.AttentionScratchFloats, n, _pool.Counters);
+                var tiled = new TiledAttentionJob(c, l, q, s.RowCaches, s.RowPositions, s.RowTiled, att, s.AttentionScratch, s.AttentionScratchFloats, n, _pool.Counters);
                 _pool.Counters[0] = 0;
                 _pool.Run(ref tiled, attended * c.HeadCount * c.HeadDim * 2);
             }
-            else
+            if (tiledRows < n)
             {
-                var attention = new AttentionJob(c, l, q, s.RowCaches, s.RowPositions, att, s.AttentionScratch, n);
+                var attention = new AttentionJob(c, l, q, s.RowCaches, s.RowPositions, s.RowTiled, att, s.AttentionScratch, n);
                 _pool.Run(ref attention, attended * c.HeadCount * c.HeadDim * 2);
             }
 
@@ -219,7 +233,7 @@ public sealed unsafe class TransformerModel : IDisposable
     /// one call share their key and value loads. Heads are grouped in equal chunks (a divisor of the group size),
     /// and only while that leaves two items per thread.
     /// </summary>
-    readonly struct AttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, float* output, float* scratch,
+    readonly struct AttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, bool[] tiledRows, float* output, float* scratch,
         int n) : IComputeJob
     {
         public void Execute(int thread, int threadCount)
@@ -240,6 +254,7 @@ public sealed unsafe class TransformerModel : IDisposable
                 int first = item / chunks * maxRows, end = Math.Min(n, first + maxRows);
                 for (int i = first; i < end;)
                 {
+                    if (tiledRows[i]) { i++; continue; } // the tiled job's
                     int rows = 1;
                     // rows of one prompt go together, unless a window makes their first positions differ
                     while (window == int.MaxValue && i + rows < end && caches[i + rows] == caches[i] && positions[i + rows] == positions[i] + rows) rows++;
@@ -261,11 +276,11 @@ public sealed unsafe class TransformerModel : IDisposable
     }
 
     /// <summary>
-    /// Work items are (block of up to <see cref="TiledAttention.BlockRows"/> consecutive rows of one cache, KV head), handed
-    /// out from a shared counter, last blocks (the longest) first; each thread has its own scratch.
+    /// The tiled rows' attention. Work items are (block of up to <see cref="TiledAttention.BlockRows"/> consecutive rows of one
+    /// cache, KV head), handed out from a shared counter, last blocks (the longest) first; each thread has its own scratch.
     /// </summary>
-    readonly struct TiledAttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, float* output, float* scratch,
-        long scratchFloats, int n, int* counter) : IComputeJob
+    readonly struct TiledAttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, bool[] tiledRows, float* output,
+        float* scratch, long scratchFloats, int n, int* counter) : IComputeJob
     {
         public void Execute(int thread, int threadCount)
         {
@@ -273,15 +288,15 @@ public sealed unsafe class TransformerModel : IDisposable
             int window = c.IsSlidingLayer(layer) ? c.SlidingWindow : int.MaxValue;
             float* myScratch = scratch + thread * scratchFloats;
             int blocks = 0;
-            for (int i = 0; i < n; i += BlockLength(i)) blocks++;
+            for (int i = Next(0); i < n; i = Next(i + BlockLength(i))) blocks++;
             int items = blocks * c.HeadCountKv;
             while (true)
             {
                 int item = Interlocked.Increment(ref *counter) - 1;
                 if (item >= items) return;
                 int block = blocks - 1 - item / c.HeadCountKv, kvHead = item % c.HeadCountKv;
-                int first = 0;
-                for (int b = 0; b < block; b++) first += BlockLength(first);
+                int first = Next(0);
+                for (int b = 0; b < block; b++) first = Next(first + BlockLength(first));
                 int rows = BlockLength(first);
                 var cache = caches[first];
                 int firstHead = kvHead * group;
@@ -289,6 +304,13 @@ public sealed unsafe class TransformerModel : IDisposable
                     cache.KeyCache(layer) + kvHead * hd, cache.ValueCache(layer) + kvHead * hd, kvDim, hd, c.AttentionScale, c.AttentionSoftcap,
                     output + first * qDim + firstHead * hd, qDim, myScratch);
             }
+        }
+
+        /// <summary>The first tiled row from i on (n if none).</summary>
+        int Next(int i)
+        {
+            while (i < n && !tiledRows[i]) i++;
+            return i;
         }
 
         /// <summary>Rows from i on that extend one cache at consecutive positions, at most a block.</summary>

@@ -121,29 +121,34 @@ public class DecodeBatchTests(ModelFixture models) : IClassFixture<ModelFixture>
         Assert.Equal([5], a.Tokens);
     }
 
-    /// <summary>Continuous batching: one pass holds one conversation's next token and another's prompt chunk.</summary>
+    /// <summary>
+    /// Continuous batching: one pass holds one conversation's next token and another's prompt chunk. With a chunk of
+    /// 64+ rows the chunk takes the tiled attention and the decoded row still the F16 one, as it would alone.
+    /// </summary>
     [Theory]
-    [InlineData("stories260K")]
-    [InlineData("tiny-llama3-bpe-q4_k_m")]
-    public void A_pass_mixing_a_decode_and_a_prompt_chunk_matches_each_alone(string name)
+    [InlineData("stories260K", 12)]
+    [InlineData("tiny-llama3-bpe-q4_k_m", 12)]
+    [InlineData("stories260K", 100)]
+    [InlineData("tiny-llama3-bpe-q4_k_m", 100)]
+    public void A_pass_mixing_a_decode_and_a_prompt_chunk_matches_each_alone(string name, int promptLength)
     {
         var model = models.Get(name);
         int vocab = model.Config.VocabSize;
         var rng = new Random(3);
         int[] history = [.. Enumerable.Range(0, 7).Select(_ => rng.Next(3, vocab))];
-        int[] prompt = [.. Enumerable.Range(0, 12).Select(_ => rng.Next(3, vocab))];
+        int[] prompt = [.. Enumerable.Range(0, promptLength).Select(_ => rng.Next(3, vocab))];
         int next = rng.Next(3, vocab);
 
-        using var aloneA = model.CreateState(64);
+        using var aloneA = model.CreateState(160);
         aloneA.Evaluate(history);
         var expectedA = aloneA.Evaluate([next]).ToArray();
-        using var aloneB = model.CreateState(64);
+        using var aloneB = model.CreateState(160);
         var expectedB = aloneB.Evaluate(prompt).ToArray();
 
-        using var a = model.CreateState(64);
+        using var a = model.CreateState(160);
         a.Evaluate(history);
-        using var b = model.CreateState(64);
-        using var scratch = model.CreateState(16, 16);
+        using var b = model.CreateState(160);
+        using var scratch = model.CreateState(160, 128);
         InferenceState.EvaluateBatch(scratch, [new BatchPart(a, new[] { next }, true), new BatchPart(b, prompt, true)], new float[2 * vocab]);
         AssertClose(expectedA, a.Logits, "decoded row");
         AssertClose(expectedB, b.Logits, "prompt's last row");
@@ -183,7 +188,9 @@ public class DecodeBatchTests(ModelFixture models) : IClassFixture<ModelFixture>
         await batcher.EvaluateAsync(long_, prompt);
         var decoded = await Task.WhenAll(decoding);
 
-        AssertClose(expected, long_.Logits, "long prompt");
+        // The decodes decide where the prompt's passes are cut, and rows past a cut that leaves fewer than 64 take the
+        // F16 attention rather than the tiled one: as close as chunked evaluation is (InferenceStateTests), not closer.
+        AssertClose(expected, long_.Logits, "long prompt", tolerance: 2e-2);
         Assert.Equal(prompt, long_.Tokens);
         Assert.Equal(prompt.Length, batcher.PromptTokens);
         for (int i = 0; i < 2; i++)
@@ -214,6 +221,6 @@ public class DecodeBatchTests(ModelFixture models) : IClassFixture<ModelFixture>
 
     static int ArgMax(ReadOnlySpan<float> logits) => ReferenceData.ArgMax(logits);
 
-    static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where) =>
-        InferenceStateTests.AssertClose(expected, actual, where);
+    static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string where, double tolerance = 1e-3) =>
+        InferenceStateTests.AssertClose(expected, actual, where, tolerance);
 }
