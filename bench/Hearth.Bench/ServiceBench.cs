@@ -114,14 +114,6 @@ static class ServiceBench
         return new Run(produced, ttft ?? clock.Elapsed, clock.Elapsed, response.Headers.GetValues("x-conversation-id").Single());
     }
 
-    static async Task<double> Median(int n, Func<Task<double>> run)
-    {
-        var results = new List<double>();
-        for (var i = 0; i < n; i++) results.Add(await run());
-        results.Sort();
-        return results[n / 2];
-    }
-
     static string FindModel(string name)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -400,6 +400,22 @@ internal static unsafe class Attention
     {
         Vector256<float> a0 = HalfScaled(r0), a1 = HalfScaled(r1), a2 = HalfScaled(r2), a3 = HalfScaled(r3),
             a4 = HalfScaled(r4), a5 = HalfScaled(r5), a6 = HalfScaled(r6), a7 = HalfScaled(r7);
+        Transpose8(ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+        Store(a0, kd);
+        Store(a1, kd + 8);
+        Store(a2, kd + 16);
+        Store(a3, kd + 24);
+        Store(a4, kd + 32);
+        Store(a5, kd + 40);
+        Store(a6, kd + 48);
+        Store(a7, kd + 56);
+    }
+
+    /// <summary>An 8 x 8 transpose in registers: afterwards a_i holds element i of the eight rows given, row j in lane j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose8(ref Vector256<float> a0, ref Vector256<float> a1, ref Vector256<float> a2, ref Vector256<float> a3,
+        ref Vector256<float> a4, ref Vector256<float> a5, ref Vector256<float> a6, ref Vector256<float> a7)
+    {
         var t0 = Avx.UnpackLow(a0, a1); var t1 = Avx.UnpackHigh(a0, a1);
         var t2 = Avx.UnpackLow(a2, a3); var t3 = Avx.UnpackHigh(a2, a3);
         var t4 = Avx.UnpackLow(a4, a5); var t5 = Avx.UnpackHigh(a4, a5);
@@ -408,14 +424,14 @@ internal static unsafe class Attention
         var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
         var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Store(Avx.Permute2x128(u0, u4, 0x20), kd);
-        Store(Avx.Permute2x128(u1, u5, 0x20), kd + 8);
-        Store(Avx.Permute2x128(u2, u6, 0x20), kd + 16);
-        Store(Avx.Permute2x128(u3, u7, 0x20), kd + 24);
-        Store(Avx.Permute2x128(u0, u4, 0x31), kd + 32);
-        Store(Avx.Permute2x128(u1, u5, 0x31), kd + 40);
-        Store(Avx.Permute2x128(u2, u6, 0x31), kd + 48);
-        Store(Avx.Permute2x128(u3, u7, 0x31), kd + 56);
+        a0 = Avx.Permute2x128(u0, u4, 0x20);
+        a1 = Avx.Permute2x128(u1, u5, 0x20);
+        a2 = Avx.Permute2x128(u2, u6, 0x20);
+        a3 = Avx.Permute2x128(u3, u7, 0x20);
+        a4 = Avx.Permute2x128(u0, u4, 0x31);
+        a5 = Avx.Permute2x128(u1, u5, 0x31);
+        a6 = Avx.Permute2x128(u2, u6, 0x31);
+        a7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

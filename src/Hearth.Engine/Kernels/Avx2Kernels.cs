@@ -182,7 +182,7 @@ internal static unsafe class Avx2Kernels
     /// prompt rows give llama.cpp's own float results (its reference logits agree to ~1e-6).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static float HSum(Vector256<float> x)
+    internal static float HSum(Vector256<float> x)
     {
         var r = x.GetUpper() + x.GetLower();
         return (r.GetElement(0) + r.GetElement(2)) + (r.GetElement(1) + r.GetElement(3));

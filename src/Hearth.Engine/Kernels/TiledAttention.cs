@@ -32,7 +32,7 @@ internal static unsafe class TiledAttention
     public static bool IsVectorized(int headDim) => Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported && headDim % 8 == 0;
 
     /// <summary>Floats of scratch one call needs.</summary>
-    public static long ScratchFloats(int headDim, int heads) => 2L * Tile * headDim + 2 * Tile + (long)BlockRows * heads * (headDim + 2);
+    public static long ScratchFloats(int headDim, int heads) => 2L * Tile * headDim + Tile + (long)BlockRows * heads * (headDim + 2);
 
     /// <summary>
     /// <paramref name="rows"/> (at most <see cref="BlockRows"/>) consecutive query rows at positions
@@ -59,7 +59,7 @@ internal static unsafe class TiledAttention
         float* kt = scratch;                        // the tile's keys as floats, transposed: [headDim][Tile]
         float* vf = kt + Tile * headDim;            // its values as floats: [Tile][headDim]
         float* kq = vf + Tile * headDim;            // one row's scores, then weights: [Tile]
-        float* acc = kq + 2 * Tile;                 // per (head, row): accumulated values [headDim]
+        float* acc = kq + Tile;                     // per (head, row): accumulated values [headDim]
         float* maxima = acc + heads * rows * headDim; // per (head, row): running maximum
         float* sums = maxima + heads * rows;        // per (head, row): sum of weights
         new Span<float>(acc, heads * rows * headDim).Clear();
@@ -116,7 +116,7 @@ internal static unsafe class TiledAttention
                     {
                         var e = VectorExp.GgmlExp(Vector256.Load(kq + v * 8) - vnow);
                         Vector256.Store(e, kq + v * 8);
-                        sum += HSum(e);
+                        sum += Avx2Kernels.HSum(e); // ggml_vec_soft_max_f32 sums each eight in hsum_float_8's order
                     }
                     sums[at] = (float)(sums[at] + sum);
                     Accumulate(vf, kq, lo, hi, headDim, a);
@@ -149,36 +149,26 @@ internal static unsafe class TiledAttention
                 s4 = Math.Min(4, present - 1 - j0) * stride, s5 = Math.Min(5, present - 1 - j0) * stride, s6 = Math.Min(6, present - 1 - j0) * stride,
                 s7 = Math.Min(7, present - 1 - j0) * stride;
             for (int d = 0; d < headDim; d += 8)
-                Transpose8(Attention.HalfScaled(k0 + d) * up, Attention.HalfScaled(k0 + s1 + d) * up, Attention.HalfScaled(k0 + s2 + d) * up,
-                    Attention.HalfScaled(k0 + s3 + d) * up, Attention.HalfScaled(k0 + s4 + d) * up, Attention.HalfScaled(k0 + s5 + d) * up,
-                    Attention.HalfScaled(k0 + s6 + d) * up, Attention.HalfScaled(k0 + s7 + d) * up, kt + d * Tile + j0);
+            {
+                Vector256<float> a0 = Attention.HalfScaled(k0 + d) * up, a1 = Attention.HalfScaled(k0 + s1 + d) * up,
+                    a2 = Attention.HalfScaled(k0 + s2 + d) * up, a3 = Attention.HalfScaled(k0 + s3 + d) * up,
+                    a4 = Attention.HalfScaled(k0 + s4 + d) * up, a5 = Attention.HalfScaled(k0 + s5 + d) * up,
+                    a6 = Attention.HalfScaled(k0 + s6 + d) * up, a7 = Attention.HalfScaled(k0 + s7 + d) * up;
+                Attention.Transpose8(ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                float* to = kt + d * Tile + j0; // element d + i of the eight positions side by side
+                Vector256.Store(a0, to);
+                Vector256.Store(a1, to + Tile);
+                Vector256.Store(a2, to + 2 * Tile);
+                Vector256.Store(a3, to + 3 * Tile);
+                Vector256.Store(a4, to + 4 * Tile);
+                Vector256.Store(a5, to + 5 * Tile);
+                Vector256.Store(a6, to + 6 * Tile);
+                Vector256.Store(a7, to + 7 * Tile);
+            }
         }
         for (int j = 0; j < present; j++)
             for (int d = 0; d < headDim; d += 8)
                 Vector256.Store(Attention.HalfScaled(values + j * stride + d) * up, vf + j * headDim + d);
-    }
-
-    /// <summary>Rows a0..a7 (eight elements each) stored as columns: element i of row j to to[i x Tile + j].</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Transpose8(Vector256<float> a0, Vector256<float> a1, Vector256<float> a2, Vector256<float> a3,
-        Vector256<float> a4, Vector256<float> a5, Vector256<float> a6, Vector256<float> a7, float* to)
-    {
-        var t0 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a0, a1); var t1 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a0, a1);
-        var t2 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a2, a3); var t3 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a2, a3);
-        var t4 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a4, a5); var t5 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a4, a5);
-        var t6 = System.Runtime.Intrinsics.X86.Avx.UnpackLow(a6, a7); var t7 = System.Runtime.Intrinsics.X86.Avx.UnpackHigh(a6, a7);
-        var u0 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0x44); var u1 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0x44); var u3 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t4, t6, 0x44); var u5 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t5, t7, 0x44); var u7 = System.Runtime.Intrinsics.X86.Avx.Shuffle(t5, t7, 0xEE);
-        Vector256.Store(System.Runtime.Intrinsics.X86.Avx.Permute2x128(u0, u4, 0x20), to);
-        Vector256.Store(System.Runtime.Intrinsics.X86.Avx.Permute2x128(u1, u5, 0x20), to + Tile);
-        Vector256.Store(System.Runtime.Intrinsics.X86.Avx.Permute2x128(u2, u6, 0x20), to + 2 * Tile);
-        Vector256.Store(System.Runtime.Intrinsics.X86.Avx.Permute2x128(u3, u7, 0x20), to + 3 * Tile);
-        Vector256.Store(System.Runtime.Intrinsics.X86.Avx.Permute2x128(u0, u4, 0x31), to + 4 * Tile);
-        Vector256.Store(System.Runtime.Intrinsics.X86.Avx.Permute2x128(u1, u5, 0x31), to + 5 * Tile);
-        Vector256.Store(System.Runtime.Intrinsics.X86.Avx.Permute2x128(u2, u6, 0x31), to + 6 * Tile);
-        Vector256.Store(System.Runtime.Intrinsics.X86.Avx.Permute2x128(u3, u7, 0x31), to + 7 * Tile);
     }
 
     /// <summary>Scores of the first 8 x vectors positions: each a chain of FMAs over the elements in order, from 0.</summary>
@@ -257,14 +247,6 @@ internal static unsafe class TiledAttention
     {
         var m = Vector128.Max(v.GetLower(), v.GetUpper());
         return MathF.Max(MathF.Max(m.GetElement(0), m.GetElement(1)), MathF.Max(m.GetElement(2), m.GetElement(3)));
-    }
-
-    /// <summary>The 8 lanes summed as ggml_vec_soft_max_f32 sums them (high half + low half, then (0 + 2) + (1 + 3)).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static float HSum(Vector256<float> x)
-    {
-        var r = x.GetUpper() + x.GetLower();
-        return (r.GetElement(0) + r.GetElement(2)) + (r.GetElement(1) + r.GetElement(3));
     }
 
     /// <summary>

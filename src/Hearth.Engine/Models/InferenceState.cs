@@ -64,6 +64,7 @@ public sealed unsafe class InferenceState : IDisposable
         RowCaches = new InferenceState[_batch];
         RowPositions = new int[_batch];
         RowTiled = new bool[_batch];
+        TiledBlocks = new int[2 * _batch];
         RowTokens = new int[_batch];
         LogitRows = new int[_batch];
     }
@@ -82,6 +83,9 @@ public sealed unsafe class InferenceState : IDisposable
 
     /// <summary>Per row of a pass: whether its attention takes the tiled form (its run of consecutive rows of one cache has 64 or more).</summary>
     internal readonly bool[] RowTiled;
+
+    /// <summary>Those rows cut into blocks for the tiled attention: (first row, rows) pairs.</summary>
+    internal readonly int[] TiledBlocks;
 
     /// <summary>Per row of a pass: whose cache it extends and at which position (this state's own, or other states' in a batched decode).</summary>
     internal readonly InferenceState[] RowCaches;

@@ -92,15 +92,20 @@ public sealed unsafe class TransformerModel : IDisposable
             if (c.EmbeddingScale != 1f) Scale(x + i * d, d, c.EmbeddingScale);
         }
 
-        // which rows take the tiled attention: those of runs of 64+ consecutive rows of one cache
-        int tiledRows = 0;
+        // which rows take the tiled attention: those of runs of 64+ consecutive rows of one cache, cut into blocks
+        int tiledRows = 0, tiledBlocks = 0;
         for (int i = 0; i < n;)
         {
             int run = 1;
             while (i + run < n && s.RowCaches[i + run] == s.RowCaches[i] && s.RowPositions[i + run] == s.RowPositions[i] + run) run++;
             bool tiled = run >= TiledAttention.MinRows;
             s.RowTiled.AsSpan(i, run).Fill(tiled);
-            if (tiled) tiledRows += run;
+            if (tiled)
+            {
+                tiledRows += run;
+                for (int b = i; b < i + run; b += TiledAttention.BlockRows, tiledBlocks++)
+                    (s.TiledBlocks[2 * tiledBlocks], s.TiledBlocks[2 * tiledBlocks + 1]) = (b, Math.Min(TiledAttention.BlockRows, i + run - b));
+            }
             i += run;
         }
 
@@ -149,7 +154,7 @@ public sealed unsafe class TransformerModel : IDisposable
             for (int i = 0; i < n; i++) attended += s.RowPositions[i] + 1;
             if (tiledRows > 0)
             {
-                var tiled = new TiledAttentionJob(c, l, q, s.RowCaches, s.RowPositions, s.RowTiled, att, s.AttentionScratch, s.AttentionScratchFloats, n, _pool.Counters);
+                var tiled = new TiledAttentionJob(c, l, q, s.RowCaches, s.RowPositions, s.TiledBlocks, tiledBlocks, att, s.AttentionScratch, s.AttentionScratchFloats, _pool.Counters);
                 _pool.Counters[0] = 0;
                 _pool.Run(ref tiled, attended * c.HeadCount * c.HeadDim * 2);
             }
@@ -279,46 +284,27 @@ public sealed unsafe class TransformerModel : IDisposable
     /// The tiled rows' attention. Work items are (block of up to <see cref="TiledAttention.BlockRows"/> consecutive rows of one
     /// cache, KV head), handed out from a shared counter, last blocks (the longest) first; each thread has its own scratch.
     /// </summary>
-    readonly struct TiledAttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, bool[] tiledRows, float* output,
-        float* scratch, long scratchFloats, int n, int* counter) : IComputeJob
+    readonly struct TiledAttentionJob(ModelConfig c, int layer, float* q, InferenceState[] caches, int[] positions, int[] blocks, int blockCount,
+        float* output, float* scratch, long scratchFloats, int* counter) : IComputeJob
     {
         public void Execute(int thread, int threadCount)
         {
             int qDim = c.HeadCount * c.HeadDim, kvDim = c.KvDim, group = c.GroupSize, hd = c.HeadDim;
             int window = c.IsSlidingLayer(layer) ? c.SlidingWindow : int.MaxValue;
             float* myScratch = scratch + thread * scratchFloats;
-            int blocks = 0;
-            for (int i = Next(0); i < n; i = Next(i + BlockLength(i))) blocks++;
-            int items = blocks * c.HeadCountKv;
+            int items = blockCount * c.HeadCountKv;
             while (true)
             {
                 int item = Interlocked.Increment(ref *counter) - 1;
                 if (item >= items) return;
-                int block = blocks - 1 - item / c.HeadCountKv, kvHead = item % c.HeadCountKv;
-                int first = Next(0);
-                for (int b = 0; b < block; b++) first = Next(first + BlockLength(first));
-                int rows = BlockLength(first);
+                int block = blockCount - 1 - item / c.HeadCountKv, kvHead = item % c.HeadCountKv;
+                int first = blocks[2 * block], rows = blocks[2 * block + 1];
                 var cache = caches[first];
                 int firstHead = kvHead * group;
                 TiledAttention.Rows(q + first * qDim + firstHead * hd, qDim, rows, group, positions[first], window,
                     cache.KeyCache(layer) + kvHead * hd, cache.ValueCache(layer) + kvHead * hd, kvDim, hd, c.AttentionScale, c.AttentionSoftcap,
                     output + first * qDim + firstHead * hd, qDim, myScratch);
             }
-        }
-
-        /// <summary>The first tiled row from i on (n if none).</summary>
-        int Next(int i)
-        {
-            while (i < n && !tiledRows[i]) i++;
-            return i;
-        }
-
-        /// <summary>Rows from i on that extend one cache at consecutive positions, at most a block.</summary>
-        int BlockLength(int i)
-        {
-            int rows = 1;
-            while (i + rows < n && rows < TiledAttention.BlockRows && caches[i + rows] == caches[i] && positions[i + rows] == positions[i] + rows) rows++;
-            return rows;
         }
     }
 
